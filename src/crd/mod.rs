@@ -1,0 +1,143 @@
+//! The `NodePool` API (`cloud.nodepool.dev/v1alpha1`): types, schema, CEL rules.
+//!
+//! Doc comments on the fields below become the schema descriptions that
+//! `kubectl explain` shows, so they speak to the user of the API.
+
+pub mod alibaba;
+pub mod huawei;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use kube::{CustomResource, CustomResourceExt, KubeSchema};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use alibaba::AlibabaNodePool;
+pub use huawei::HuaweiNodePool;
+
+/// API group of the NodePool resource.
+pub const GROUP: &str = "cloud.nodepool.dev";
+/// Finalizer that holds a NodePool until its cloud pool is gone (or orphaned).
+pub const FINALIZER: &str = "nodepools.cloud.nodepool.dev/finalizer";
+/// Field manager for everything the controller writes.
+pub const FIELD_MANAGER: &str = "nodepool-controller";
+
+/// CEL expression for the CCE node pool name rule, applied to `self`.
+pub(crate) const CCE_NAME_RULE: &str =
+    "self.matches('^[a-z]([-a-z0-9]{0,48}[a-z0-9])?$') && self != 'DefaultPool'";
+
+/// A node pool at a public cloud, kept in line with this spec by nodepool-controller.
+///
+/// Set exactly one of `huawei` (Huawei Cloud CCE) or `alibaba` (Alibaba Cloud ACK).
+#[derive(CustomResource, KubeSchema, Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[kube(
+    group = "cloud.nodepool.dev",
+    version = "v1alpha1",
+    kind = "NodePool",
+    plural = "nodepools",
+    singular = "nodepool",
+    shortname = "cnp",
+    category = "cloud",
+    namespaced,
+    status = "NodePoolStatus",
+    derive = "PartialEq",
+    printcolumn(name = "Cloud", type_ = "string", json_path = ".status.cloud"),
+    printcolumn(name = "Cluster", type_ = "string", json_path = ".status.clusterId"),
+    printcolumn(name = "ID", type_ = "string", json_path = ".status.id"),
+    printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
+    printcolumn(name = "Nodes", type_ = "integer", json_path = ".status.currentNodeCount"),
+    printcolumn(name = "Ready", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].status"),
+    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp"),
+    validation = Rule::new(
+        "!has(self.spec.huawei) || has(self.spec.huawei.name) || (self.metadata.name.matches('^[a-z]([-a-z0-9]{0,48}[a-z0-9])?$') && self.metadata.name != 'DefaultPool')"
+    ).message(
+        "metadata.name is used as the CCE node pool name, which must start with a lowercase letter, contain only lowercase letters, digits and '-', be 1-50 characters long, not end with '-' and not be 'DefaultPool'; rename the object or set spec.huawei.name"
+    ).reason(Reason::FieldValueInvalid),
+)]
+#[x_kube(
+    validation = Rule::new("[has(self.huawei), has(self.alibaba)].filter(x, x).size() == 1")
+        .message("set exactly one of spec.huawei (Huawei Cloud CCE) or spec.alibaba (Alibaba Cloud ACK)"),
+    validation = Rule::new("has(self.huawei) == has(oldSelf.huawei) && has(self.alibaba) == has(oldSelf.alibaba)")
+        .message("the cloud of a NodePool cannot change; delete it and create a new NodePool instead"),
+)]
+#[serde(rename_all = "camelCase")]
+pub struct NodePoolSpec {
+    /// The Secret, in the NodePool's own namespace, holding the cloud credentials.
+    /// Huawei: `accessKey` + `secretKey` (+ optional `securityToken`), or `token`.
+    /// Alibaba: `accessKeyId` + `accessKeySecret` (+ optional `securityToken`).
+    /// Credentials are never written inline in a NodePool.
+    pub credentials_ref: CredentialsRef,
+
+    /// What happens to the cloud node pool when this NodePool is deleted:
+    /// `Delete` (default) deletes it at the cloud and waits until it is gone;
+    /// `Orphan` leaves it running and only releases the NodePool.
+    #[serde(default)]
+    pub deletion_policy: DeletionPolicy,
+
+    /// A Huawei Cloud CCE node pool (API v3). Exactly one of `huawei` and `alibaba` is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub huawei: Option<HuaweiNodePool>,
+
+    /// An Alibaba Cloud ACK node pool (Container Service API 2015-12-15).
+    /// Exactly one of `huawei` and `alibaba` is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alibaba: Option<AlibabaNodePool>,
+}
+
+/// A reference to a Secret in the NodePool's namespace.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
+pub struct CredentialsRef {
+    /// Name of the Secret (in the NodePool's namespace).
+    #[x_kube(validation = Rule::new("self.size() > 0 && self.size() <= 253").message("credentialsRef.name must name a Secret (1-253 characters)"))]
+    pub name: String,
+}
+
+/// What to do with the cloud node pool when the NodePool is deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum DeletionPolicy {
+    /// Delete the cloud node pool and wait until the cloud confirms it is gone.
+    #[default]
+    Delete,
+    /// Leave the cloud node pool in place; only the NodePool object goes away.
+    Orphan,
+}
+
+/// Observed state of a NodePool, written by the controller.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NodePoolStatus {
+    /// The `metadata.generation` this status describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// The cloud: `Huawei` or `Alibaba`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud: Option<String>,
+    /// The cloud cluster the pool belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<String>,
+    /// The cloud's ID of the pool: CCE `metadata.uid`, ACK `nodepool_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The phase in one vocabulary for both clouds: `Creating`, `Synchronizing`,
+    /// `Synchronized`, `SoldOut`, `Deleting`, `Error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+    /// The raw phase (CCE `status.phase`) or state (ACK `status.state`) the cloud reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_phase: Option<String>,
+    /// Nodes now in the pool, as the cloud counts them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_node_count: Option<i64>,
+    /// Standard conditions: `Ready`, `Synced`, `Reconciling`, `Stalled`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+}
+
+/// The CustomResourceDefinition of NodePool, as YAML (what `nodepool-controller crd` prints).
+pub fn crd_yaml() -> String {
+    let crd = NodePool::crd();
+    let mut out = String::from(
+        "# Generated by `nodepool-controller crd` from src/crd; do not edit by hand.\n",
+    );
+    out.push_str(&serde_yaml::to_string(&crd).expect("a CRD always serializes to YAML"));
+    out
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Starts a real local control plane (etcd + kube-apiserver, built from the Go
+# modules pinned in tests/kube) on loopback with TLS, RBAC and token auth,
+# installs crds/, and prints `export KUBECONFIG=...`. Idempotent: when the
+# control plane of this checkout is already up, it only prints the export.
+#
+# Environment: NODEPOOL_ENV_DIR (state dir, default target/env), KUBE_PORT
+# (default 16443), ETCD_PORT (default 12379).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+KUBE_PORT=${KUBE_PORT:-16443}
+ETCD_PORT=${ETCD_PORT:-12379}
+ETCD_PEER_PORT=$((ETCD_PORT + 1))
+KCFG="$ENV_DIR/admin.kubeconfig"
+
+alive() { [ -f "$ENV_DIR/$1.pid" ] && kill -0 "$(cat "$ENV_DIR/$1.pid")" 2>/dev/null; }
+log() { echo "up.sh: $*" >&2; }
+
+BIN=$("$ROOT/tests/env/build.sh")
+KUBECTL="$BIN/kubectl --kubeconfig=$KCFG"
+
+if alive etcd && alive kube-apiserver && $KUBECTL get --raw=/readyz >/dev/null 2>&1; then
+  $KUBECTL apply --server-side --force-conflicts -f "$ROOT/crds/" >/dev/null
+  echo "export KUBECONFIG=$KCFG"
+  exit 0
+fi
+# A half-started or dead control plane from an earlier run is cleaned up first.
+"$ROOT/tests/env/down.sh" >/dev/null 2>&1 || true
+
+for port in "$KUBE_PORT" "$ETCD_PORT" "$ETCD_PEER_PORT"; do
+  if ss -ltnH "sport = :$port" | grep -q .; then
+    log "port $port is taken by another process; set KUBE_PORT / ETCD_PORT to free ports"
+    exit 1
+  fi
+done
+
+mkdir -p "$ENV_DIR/pki" "$ENV_DIR/etcd"
+PKI="$ENV_DIR/pki"
+start=$(date +%s.%N)
+
+# A throw-away CA, a serving certificate for 127.0.0.1/localhost, and the
+# service-account signing key.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+  -subj "/CN=nodepool-local-ca" -keyout "$PKI/ca.key" -out "$PKI/ca.crt" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=kube-apiserver" \
+  -keyout "$PKI/apiserver.key" -out "$PKI/apiserver.csr" 2>/dev/null
+printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$PKI/srv.ext"
+openssl x509 -req -in "$PKI/apiserver.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+  -days 3650 -extfile "$PKI/srv.ext" -out "$PKI/apiserver.crt" 2>/dev/null
+openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
+openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
+ADMIN_TOKEN=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+printf '%s,admin,admin,system:masters\n' "$ADMIN_TOKEN" >"$ENV_DIR/tokens.csv"
+chmod 600 "$ENV_DIR/tokens.csv" "$PKI"/*.key
+
+"$BIN/etcd" --name=local --data-dir="$ENV_DIR/etcd" \
+  --listen-client-urls="http://127.0.0.1:$ETCD_PORT" --advertise-client-urls="http://127.0.0.1:$ETCD_PORT" \
+  --listen-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
+  --initial-advertise-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
+  --initial-cluster="local=http://127.0.0.1:$ETCD_PEER_PORT" \
+  --unsafe-no-fsync --log-level=warn >"$ENV_DIR/etcd.log" 2>&1 &
+echo $! >"$ENV_DIR/etcd.pid"
+
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$ETCD_PORT/health" >/dev/null 2>&1 && break
+  alive etcd || { log "etcd exited; its log:"; tail -20 "$ENV_DIR/etcd.log" >&2; exit 1; }
+  sleep 0.1
+done
+
+"$BIN/kube-apiserver" \
+  --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
+  --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$KUBE_PORT" \
+  --cert-dir="$PKI" --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
+  --client-ca-file="$PKI/ca.crt" --token-auth-file="$ENV_DIR/tokens.csv" \
+  --authorization-mode=RBAC \
+  --service-account-issuer="https://127.0.0.1:$KUBE_PORT" \
+  --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
+  --service-cluster-ip-range=10.0.0.0/24 \
+  --disable-admission-plugins=ServiceAccount \
+  --profiling=false --v=1 >"$ENV_DIR/kube-apiserver.log" 2>&1 &
+echo $! >"$ENV_DIR/kube-apiserver.pid"
+
+"$BIN/kubectl" config set-cluster local --kubeconfig="$KCFG" --server="https://127.0.0.1:$KUBE_PORT" \
+  --certificate-authority="$PKI/ca.crt" --embed-certs=true >/dev/null
+"$BIN/kubectl" config set-credentials admin --kubeconfig="$KCFG" --token="$ADMIN_TOKEN" >/dev/null
+"$BIN/kubectl" config set-context local --kubeconfig="$KCFG" --cluster=local --user=admin \
+  --namespace=default >/dev/null
+"$BIN/kubectl" config use-context local --kubeconfig="$KCFG" >/dev/null
+chmod 600 "$KCFG"
+
+ready=""
+for _ in $(seq 1 900); do
+  if $KUBECTL get --raw=/readyz >/dev/null 2>&1; then ready=1; break; fi
+  alive kube-apiserver || break
+  sleep 0.1
+done
+if [ -z "$ready" ]; then
+  log "kube-apiserver did not become ready; the end of its log:"
+  tail -30 "$ENV_DIR/kube-apiserver.log" >&2
+  "$ROOT/tests/env/down.sh" >/dev/null 2>&1 || true
+  exit 1
+fi
+
+$KUBECTL apply --server-side --force-conflicts -f "$ROOT/crds/" >/dev/null
+$KUBECTL wait --for=condition=Established crd --all --timeout=60s >/dev/null
+log "control plane ready on https://127.0.0.1:$KUBE_PORT in $(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")s"
+echo "export KUBECONFIG=$KCFG"

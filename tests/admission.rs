@@ -39,7 +39,11 @@ fn kubectl_get(ns: &str, name: &str) -> Value {
         .args(["-n", ns, "get", "nodepool", name, "-o", "json"])
         .output()
         .expect("kubectl runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
@@ -228,6 +232,293 @@ fn invalid_cases() -> Vec<Invalid> {
             huawei("1web"),
             "metadata.name is used as the CCE node pool name",
         ),
+        case(
+            "spec.huawei.name DefaultPool",
+            set(hw(), "/spec/huawei/name", json!("DefaultPool")),
+            "spec.huawei.name must start with a lowercase letter",
+        ),
+        case(
+            "spec.huawei.name ending in '-'",
+            set(hw(), "/spec/huawei/name", json!("web-")),
+            "spec.huawei.name must start with a lowercase letter",
+        ),
+        case(
+            "spec.huawei.name with uppercase letters",
+            set(hw(), "/spec/huawei/name", json!("Web")),
+            "spec.huawei.name must start with a lowercase letter",
+        ),
+        case(
+            "spec.huawei.name of 51 characters",
+            set(hw(), "/spec/huawei/name", json!("a".repeat(51))),
+            "Too long: may not be more than 50",
+        ),
+        case(
+            "missing initialNodeCount",
+            unset(hw(), "/spec/huawei/initialNodeCount"),
+            "spec.huawei.initialNodeCount is required",
+        ),
+        case(
+            "negative initialNodeCount",
+            set(hw(), "/spec/huawei/initialNodeCount", json!(-1)),
+            "spec.huawei.initialNodeCount must be 0 or more",
+        ),
+        case(
+            "minNodeCount above maxNodeCount",
+            set(hw(), "/spec/huawei/autoscaling/minNodeCount", json!(5)),
+            "maxNodeCount must be greater than or equal to minNodeCount",
+        ),
+        case(
+            "negative minNodeCount",
+            set(hw(), "/spec/huawei/autoscaling/minNodeCount", json!(-2)),
+            "spec.huawei.autoscaling.minNodeCount must be 0 or more",
+        ),
+        case(
+            "negative scaleDownCooldownTime",
+            set(
+                hw(),
+                "/spec/huawei/autoscaling/scaleDownCooldownTime",
+                json!(-5),
+            ),
+            "scaleDownCooldownTime must be 0 or more minutes",
+        ),
+        case(
+            "scaleDownUtilizationThreshold above 1",
+            set(
+                hw(),
+                "/spec/huawei/autoscaling/scaleDownUtilizationThreshold",
+                json!(1.5),
+            ),
+            "scaleDownUtilizationThreshold must be between 0 and 1",
+        ),
+        case(
+            "unknown pool type",
+            set(hw(), "/spec/huawei/type", json!("container")),
+            "supported values: \"vm\", \"ElasticBMS\", \"pm\"",
+        ),
+        case(
+            "unknown taint effect",
+            set(
+                hw(),
+                "/spec/huawei/nodeTemplate/taints",
+                json!([{"key": "dedicated", "value": "gpu", "effect": "NoRun"}]),
+            ),
+            "supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\"",
+        ),
+        case(
+            "zero-sized root volume",
+            set(hw(), "/spec/huawei/nodeTemplate/rootVolume/size", json!(0)),
+            "volume size must be a positive number of GiB",
+        ),
+        case(
+            "billingMode 3",
+            set(hw(), "/spec/huawei/nodeTemplate/billingMode", json!(3)),
+            "billingMode must be 0 (pay-per-use), 1 (yearly/monthly)",
+        ),
+        case(
+            "maxPods out of range",
+            set(
+                hw(),
+                "/spec/huawei/nodeTemplate/extendParam/maxPods",
+                json!(4),
+            ),
+            "extendParam.maxPods must be between 16 and 256",
+        ),
+        case(
+            "region with uppercase letters",
+            set(hw(), "/spec/huawei/region", json!("CN-North-4")),
+            "spec.huawei.region must be a Huawei Cloud region ID",
+        ),
+        case(
+            "empty clusterId",
+            set(hw(), "/spec/huawei/clusterId", json!("")),
+            "spec.huawei.clusterId must be a non-empty CCE cluster ID",
+        ),
+        case(
+            "reserved user tag key",
+            set(
+                hw(),
+                "/spec/huawei/nodeTemplate/userTags",
+                json!([{"key": "CCE-owner", "value": "x"}]),
+            ),
+            "userTags[].key must not start with 'CCE-'",
+        ),
+        case(
+            "repair enabled without a policy",
+            set(hw(), "/spec/huawei/repairPolicy", json!({"enable": true})),
+            "repairPolicy.policy is required when repairPolicy.enable is true",
+        ),
+        // Alibaba ACK.
+        case(
+            "both keyPair and loginPassword",
+            set(
+                ali(),
+                "/spec/alibaba/scalingGroup/loginPassword",
+                json!("Secret-Pass-1"),
+            ),
+            "set only one of scalingGroup.keyPair or scalingGroup.loginPassword",
+        ),
+        case(
+            "neither keyPair nor loginPassword",
+            unset(ali(), "/spec/alibaba/scalingGroup/keyPair"),
+            "set scalingGroup.keyPair (recommended) or scalingGroup.loginPassword",
+        ),
+        case(
+            "PrePaid without period",
+            set(
+                set(
+                    ali(),
+                    "/spec/alibaba/scalingGroup/instanceChargeType",
+                    json!("PrePaid"),
+                ),
+                "/spec/alibaba/scalingGroup/periodUnit",
+                json!("Month"),
+            ),
+            "scalingGroup.period and scalingGroup.periodUnit are required when scalingGroup.instanceChargeType is PrePaid",
+        ),
+        case(
+            "PrePaid without periodUnit",
+            set(
+                set(
+                    ali(),
+                    "/spec/alibaba/scalingGroup/instanceChargeType",
+                    json!("PrePaid"),
+                ),
+                "/spec/alibaba/scalingGroup/period",
+                json!(1),
+            ),
+            "scalingGroup.period and scalingGroup.periodUnit are required when scalingGroup.instanceChargeType is PrePaid",
+        ),
+        case(
+            "period 5 weeks",
+            set(
+                set(
+                    set(
+                        ali(),
+                        "/spec/alibaba/scalingGroup/instanceChargeType",
+                        json!("PrePaid"),
+                    ),
+                    "/spec/alibaba/scalingGroup/period",
+                    json!(5),
+                ),
+                "/spec/alibaba/scalingGroup/periodUnit",
+                json!("Week"),
+            ),
+            "scalingGroup.period must be 1, 2, 3 or 4 when periodUnit is Week",
+        ),
+        case(
+            "unknown instanceChargeType",
+            set(
+                ali(),
+                "/spec/alibaba/scalingGroup/instanceChargeType",
+                json!("Spot"),
+            ),
+            "supported values: \"PrePaid\", \"PostPaid\"",
+        ),
+        case(
+            "unknown periodUnit",
+            set(
+                ali(),
+                "/spec/alibaba/scalingGroup/periodUnit",
+                json!("Year"),
+            ),
+            "supported values: \"Month\", \"Week\"",
+        ),
+        case(
+            "unknown system disk category",
+            set(
+                ali(),
+                "/spec/alibaba/scalingGroup/systemDiskCategory",
+                json!("cloud_floppy"),
+            ),
+            "spec.alibaba.scalingGroup.systemDiskCategory: Unsupported value: \"cloud_floppy\"",
+        ),
+        case(
+            "unknown data disk category",
+            set(
+                ali(),
+                "/spec/alibaba/scalingGroup/dataDisks",
+                json!([{"category": "cloud_floppy", "size": 100}]),
+            ),
+            "spec.alibaba.scalingGroup.dataDisks[0].category: Unsupported value: \"cloud_floppy\"",
+        ),
+        case(
+            "unknown platform",
+            set(ali(), "/spec/alibaba/scalingGroup/platform", json!("Plan9")),
+            "spec.alibaba.scalingGroup.platform: Unsupported value: \"Plan9\"",
+        ),
+        case(
+            "unknown taint effect (ACK)",
+            set(
+                ali(),
+                "/spec/alibaba/kubernetesConfig/taints",
+                json!([{"key": "k", "value": "v", "effect": "NoRun"}]),
+            ),
+            "spec.alibaba.kubernetesConfig.taints[0].effect: Unsupported value: \"NoRun\"",
+        ),
+        case(
+            "unknown cpuPolicy",
+            set(
+                ali(),
+                "/spec/alibaba/kubernetesConfig/cpuPolicy",
+                json!("dynamic"),
+            ),
+            "supported values: \"none\", \"static\"",
+        ),
+        case(
+            "maxInstances below minInstances",
+            set(
+                ali(),
+                "/spec/alibaba/autoScaling",
+                json!({"enable": true, "minInstances": 5, "maxInstances": 2}),
+            ),
+            "autoScaling.maxInstances must be greater than or equal to autoScaling.minInstances",
+        ),
+        case(
+            "system disk too small",
+            set(
+                ali(),
+                "/spec/alibaba/scalingGroup/systemDiskSize",
+                json!(10),
+            ),
+            "scalingGroup.systemDiskSize must be between 20 and 2048",
+        ),
+        case(
+            "no instance types",
+            set(ali(), "/spec/alibaba/scalingGroup/instanceTypes", json!([])),
+            "scalingGroup.instanceTypes must list 1 to 10 ECS instance types",
+        ),
+        case(
+            "nine vSwitches",
+            set(
+                ali(),
+                "/spec/alibaba/scalingGroup/vswitchIds",
+                json!(["a", "b", "c", "d", "e", "f", "g", "h", "i"]),
+            ),
+            "scalingGroup.vswitchIds must list 1 to 8 vSwitch IDs",
+        ),
+        case(
+            "negative desiredSize",
+            set(ali(), "/spec/alibaba/scalingGroup/desiredSize", json!(-1)),
+            "scalingGroup.desiredSize must be 0 or more",
+        ),
+        case(
+            "data disk encrypted as a boolean",
+            set(
+                ali(),
+                "/spec/alibaba/scalingGroup/dataDisks",
+                json!([{"category": "cloud_essd", "size": 100, "encrypted": true}]),
+            ),
+            "spec.alibaba.scalingGroup.dataDisks[0].encrypted: Invalid value: \"boolean\"",
+        ),
+        case(
+            "autoRenewPeriod without autoRenew",
+            set(
+                ali(),
+                "/spec/alibaba/scalingGroup/autoRenewPeriod",
+                json!(1),
+            ),
+            "scalingGroup.autoRenewPeriod only applies when scalingGroup.autoRenew is true",
+        ),
     ]
 }
 
@@ -242,7 +533,11 @@ async fn samples_are_accepted_and_stored_without_loss() {
     );
     for (path, sample) in &samples {
         let dry = kubectl_stdin(&["-n", &ns.name, "apply", "--dry-run=server"], sample);
-        assert!(dry.is_ok(), "{path} refused by dry run: {}", dry.unwrap_err());
+        assert!(
+            dry.is_ok(),
+            "{path} refused by dry run: {}",
+            dry.unwrap_err()
+        );
         let real = kubectl_stdin(&["-n", &ns.name, "apply"], sample);
         assert!(real.is_ok(), "{path} refused: {}", real.unwrap_err());
         let name = sample["metadata"]["name"].as_str().expect("name");
@@ -306,6 +601,62 @@ fn immutable_cases() -> Vec<Immutable> {
             new: alibaba("switch")["spec"].clone(),
             expect: "the cloud of a NodePool cannot change",
         },
+        Immutable {
+            what: "huawei region",
+            before: huawei("region"),
+            pointer: "/spec/huawei/region",
+            new: json!("cn-east-3"),
+            expect: "spec.huawei.region cannot change after creation",
+        },
+        Immutable {
+            what: "huawei projectId",
+            before: huawei("project"),
+            pointer: "/spec/huawei/projectId",
+            new: json!("ffffffffffffffffffffffffffffffff"),
+            expect: "spec.huawei.projectId cannot change after creation",
+        },
+        Immutable {
+            what: "huawei clusterId",
+            before: huawei("cluster"),
+            pointer: "/spec/huawei/clusterId",
+            new: json!("00000000-0000-0000-0000-000000000000"),
+            expect: "spec.huawei.clusterId cannot change after creation",
+        },
+        Immutable {
+            what: "huawei name",
+            before: set(huawei("name"), "/spec/huawei/name", json!("web-a")),
+            pointer: "/spec/huawei/name",
+            new: json!("web-b"),
+            expect: "spec.huawei.name cannot change after creation",
+        },
+        Immutable {
+            what: "huawei name added later",
+            before: huawei("name-added"),
+            pointer: "/spec/huawei/name",
+            new: json!("web-b"),
+            expect: "spec.huawei.name cannot be added or removed after creation",
+        },
+        Immutable {
+            what: "alibaba regionId",
+            before: alibaba("region-id"),
+            pointer: "/spec/alibaba/regionId",
+            new: json!("cn-beijing"),
+            expect: "regionId cannot change after creation",
+        },
+        Immutable {
+            what: "alibaba clusterId",
+            before: alibaba("cluster-id"),
+            pointer: "/spec/alibaba/clusterId",
+            new: json!("c0ffee0000000000000000000000000a"),
+            expect: "clusterId cannot change after creation",
+        },
+        Immutable {
+            what: "alibaba pool type",
+            before: alibaba("pool-type"),
+            pointer: "/spec/alibaba/nodepoolInfo/type",
+            new: json!("edge"),
+            expect: "nodepoolInfo.type cannot change after creation",
+        },
     ]
 }
 
@@ -331,4 +682,38 @@ async fn immutable_fields_cannot_change() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     ns.delete().await;
+}
+
+#[tokio::test]
+async fn kubectl_explain_documents_the_fields() {
+    let _ = common::client().await;
+    for (path, want) in [
+        ("nodepool.spec.huawei.autoscaling", "minNodeCount"),
+        (
+            "nodepool.spec.huawei.autoscaling.scaleDownCooldownTime",
+            "minutes",
+        ),
+        ("nodepool.spec.alibaba.scalingGroup", "instanceTypes"),
+        ("nodepool.spec.credentialsRef", "Secret"),
+        ("nodepool.spec.deletionPolicy", "Orphan"),
+    ] {
+        let out = common::kubectl()
+            .args(["explain", path])
+            .output()
+            .expect("kubectl runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "kubectl explain {path}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains(want),
+            "kubectl explain {path} lacks {want:?}:\n{text}"
+        );
+        assert!(
+            !text.contains("<empty>"),
+            "kubectl explain {path} has an undocumented field:\n{text}"
+        );
+    }
 }

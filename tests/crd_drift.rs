@@ -18,7 +18,12 @@ fn crd_directory_holds_only_generated_files() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/crds");
     let names: Vec<String> = std::fs::read_dir(dir)
         .expect("crds/ exists")
-        .map(|e| e.expect("dir entry").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.expect("dir entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     assert_eq!(names, vec!["nodepool.yaml".to_string()]);
 }

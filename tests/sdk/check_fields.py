@@ -47,32 +47,42 @@ def camel(name):
 
 
 def alibaba_fields():
+    """Builds a CreateClusterNodePoolRequest with every field set (recursively)
+    and lets the SDK's own to_map() name them on the wire."""
     from alibabacloud_cs20151215 import models as ali
+
+    def sample(ann, seen):
+        m = re.search(r"main_models\.(\w+)", ann)
+        if m and m.group(1) not in seen:
+            model = build(getattr(ali, m.group(1)), seen | {m.group(1)})
+            return [model] if ann.startswith("List[") else model
+        if ann.startswith("List["):
+            return ["x"]
+        if ann.startswith("Dict["):
+            return {"k": "v"}
+        return {"int": 1, "bool": True, "float": 1.0}.get(ann, "x")
+
+    def build(cls, seen):
+        kwargs = {}
+        for attr, param in inspect.signature(cls.__init__).parameters.items():
+            if attr != "self":
+                ann = param.annotation if isinstance(param.annotation, str) else str(param.annotation)
+                kwargs[attr] = sample(ann, seen)
+        return cls(**kwargs)
 
     out = {}
 
-    def wire_names(cls):
-        src = inspect.getsource(cls.from_map)
-        pairs = re.findall(r"m\.get\('([^']+)'\) is not None:\s*\n(?:.*\n)*?\s*self\.(\w+)\s*=", src)
-        return {attr: key for key, attr in pairs}
+    def walk(value, prefix):
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                path = prefix + camel(key)
+                out[path] = type(sub).__name__
+                if isinstance(sub, dict) and sub != {"k": "v"}:
+                    walk(sub, path + ".")
+                elif isinstance(sub, list) and sub and isinstance(sub[0], dict):
+                    walk(sub[0], path + "[].")
 
-    def walk(cls, prefix, seen):
-        names = wire_names(cls)
-        sig = inspect.signature(cls.__init__)
-        for attr, param in sig.parameters.items():
-            if attr == "self":
-                continue
-            ann = param.annotation if isinstance(param.annotation, str) else str(param.annotation)
-            wire = names.get(attr, attr)
-            path = prefix + camel(wire)
-            out[path] = ann
-            m = re.search(r"main_models\.(\w+)", ann)
-            if m and m.group(1) not in seen:
-                sub = getattr(ali, m.group(1))
-                sep = "[]." if ann.startswith("List[") else "{}." if ann.startswith("Dict[") else "."
-                walk(sub, path + sep, seen | {m.group(1)})
-
-    walk(ali.CreateClusterNodePoolRequest, "", frozenset({"CreateClusterNodePoolRequest"}))
+    walk(build(ali.CreateClusterNodePoolRequest, frozenset()).to_map(), "")
     return out
 
 

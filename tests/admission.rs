@@ -691,7 +691,7 @@ async fn kubectl_explain_documents_the_fields() {
         ("nodepool.spec.huawei.autoscaling", "minNodeCount"),
         (
             "nodepool.spec.huawei.autoscaling.scaleDownCooldownTime",
-            "minutes",
+            "Minutes",
         ),
         ("nodepool.spec.alibaba.scalingGroup", "instanceTypes"),
         ("nodepool.spec.credentialsRef", "Secret"),

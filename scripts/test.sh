@@ -22,6 +22,7 @@ tests/env/check-staging.sh
 
 step "official cloud SDKs (field coverage)"
 VENV=$(tests/sdk/venv.sh)
+export NODEPOOL_SDK_PYTHON="$VENV/bin/python"
 "$VENV/bin/python" tests/sdk/check_fields.py crds/nodepool.yaml
 
 step "local control plane"

@@ -1,5 +1,11 @@
-//! Command-line interface of the `nodepool-controller` binary.
-use clap::{Parser, Subcommand};
+//! Command-line interface of the `nodepool-controller` binary. Every flag of `run` also reads an
+//! environment variable (shown in `--help`).
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::cloud::ratelimit::RateLimit;
+use crate::controller::Config;
 
 /// Runs Huawei Cloud CCE and Alibaba Cloud ACK node pools from Kubernetes NodePool objects.
 #[derive(Debug, Parser)]
@@ -15,4 +21,67 @@ pub struct Cli {
 pub enum Command {
     /// Print the NodePool CustomResourceDefinition as YAML (what `crds/` holds).
     Crd,
+    /// Run the controller against the cluster of the current kubeconfig (or in-cluster config).
+    Run(RunArgs),
+}
+
+/// Flags of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Watch NodePools in this namespace only (default: all namespaces).
+    #[arg(long, env = "NODEPOOL_NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Base URL of the Huawei CCE API, replacing https://cce.{region}.myhuaweicloud.com (a
+    /// simulator, a private region or a proxy).
+    #[arg(long, env = "NODEPOOL_HUAWEI_ENDPOINT")]
+    pub huawei_endpoint: Option<String>,
+    /// Base URL of the Alibaba ACK API, replacing https://cs.{region}.aliyuncs.com.
+    #[arg(long, env = "NODEPOOL_ALIBABA_ENDPOINT")]
+    pub alibaba_endpoint: Option<String>,
+    /// Seconds between re-reads of a steady pool (jittered by ±10%).
+    #[arg(long, env = "NODEPOOL_RESYNC_SECONDS", default_value_t = 300)]
+    pub resync_seconds: u64,
+    /// Seconds between re-reads of a pool that is changing (creating, scaling, deleting).
+    #[arg(long, env = "NODEPOOL_POLL_SECONDS", default_value_t = 10.0)]
+    pub poll_seconds: f64,
+    /// First delay after a retryable failure, in seconds; doubles per consecutive failure.
+    #[arg(long, env = "NODEPOOL_BACKOFF_SECONDS", default_value_t = 2.0)]
+    pub backoff_seconds: f64,
+    /// Longest delay after failures, in seconds.
+    #[arg(long, env = "NODEPOOL_BACKOFF_MAX_SECONDS", default_value_t = 300)]
+    pub backoff_max_seconds: u64,
+    /// Cloud requests per second allowed per account and region (client-side budget).
+    #[arg(long, env = "NODEPOOL_CLOUD_RATE", default_value_t = 5.0)]
+    pub cloud_rate: f64,
+    /// Burst of cloud requests allowed per account and region.
+    #[arg(long, env = "NODEPOOL_CLOUD_BURST", default_value_t = 10)]
+    pub cloud_burst: u32,
+    /// NodePools reconciled at once.
+    #[arg(long, env = "NODEPOOL_CONCURRENCY", default_value_t = 16)]
+    pub concurrency: u16,
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "NODEPOOL_LOG_FORMAT", default_value = "text")]
+    pub log_format: String,
+}
+
+impl RunArgs {
+    /// The controller configuration these flags describe.
+    pub fn config(&self) -> Config {
+        Config {
+            namespace: self.namespace.clone(),
+            huawei_endpoint: self.huawei_endpoint.clone(),
+            alibaba_endpoint: self.alibaba_endpoint.clone(),
+            resync: Duration::from_secs(self.resync_seconds.max(1)),
+            transient_poll: Duration::from_secs_f64(self.poll_seconds.max(0.1)),
+            backoff_base: Duration::from_secs_f64(self.backoff_seconds.max(0.1)),
+            backoff_max: Duration::from_secs(self.backoff_max_seconds.max(1)),
+            rate_limit: RateLimit {
+                per_second: self.cloud_rate,
+                burst: self.cloud_burst,
+            },
+            concurrency: self.concurrency,
+            instance: std::env::var("POD_NAME").ok(),
+            ..Config::default()
+        }
+    }
 }

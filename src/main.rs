@@ -1,10 +1,30 @@
 use clap::Parser;
 use nodepool_controller::cli::{Cli, Command};
+use tracing_subscriber::EnvFilter;
 
-fn main() -> anyhow::Result<()> {
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Crd => print!("{}", nodepool_controller::crd::crd_yaml()),
+        Command::Run(args) => {
+            let filter = EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,kube=warn"));
+            let builder = tracing_subscriber::fmt().with_env_filter(filter);
+            if args.log_format == "json" {
+                builder.json().init();
+            } else {
+                builder.init();
+            }
+            let client = kube::Client::try_default().await?;
+            nodepool_controller::controller::run(client, args.config())
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "{e}: is the NodePool CRD installed (kubectl apply -f crds/) and may this identity list nodepools?"
+                    )
+                })?;
+        }
     }
     Ok(())
 }

@@ -20,6 +20,13 @@ pub const GROUP: &str = "cloud.nodepool.dev";
 pub const FINALIZER: &str = "nodepools.cloud.nodepool.dev/finalizer";
 /// Field manager for everything the controller writes.
 pub const FIELD_MANAGER: &str = "nodepool-controller";
+/// Annotation that pauses reconciliation of a NodePool while it is `"true"`.
+pub const ANNOTATION_PAUSED: &str = "cloud.nodepool.dev/paused";
+/// Annotation that adopts an existing cloud pool (its ID) instead of creating one.
+pub const ANNOTATION_ADOPT_ID: &str = "cloud.nodepool.dev/adopt-id";
+/// ACK tag (on the scaling group) carrying the UID of the NodePool that created the pool: how the
+/// controller finds its own pool after a crash, since ACK does not promise unique names.
+pub const OWNER_TAG: &str = "cloud.nodepool.dev/owner-uid";
 
 /// CEL expression for the CCE node pool name rule, applied to `self`.
 pub(crate) const CCE_NAME_RULE: &str =
@@ -127,6 +134,18 @@ pub struct NodePoolStatus {
     /// Nodes now in the pool, as the cloud counts them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_node_count: Option<i64>,
+    /// The node count the cloud is steering the pool toward.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_node_count: Option<i64>,
+    /// The `metadata.generation` whose spec was last sent to the cloud (by the create or an
+    /// update); when it differs from `metadata.generation`, an update is pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied_generation: Option<i64>,
+    /// When the controller decided to create the pool at the cloud (RFC 3339). Written before
+    /// the create call, so that after a crash the controller knows a pool it finds by name (CCE)
+    /// or by tag (ACK) is its own and adopts it instead of creating a second one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_requested_at: Option<String>,
     /// Standard conditions: `Ready`, `Synced`, `Reconciling`, `Stalled`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,

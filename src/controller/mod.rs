@@ -1,0 +1,9 @@
+//! The reconcile loop that keeps cloud node pools in line with NodePool objects.
+
+pub mod conditions;
+pub mod credentials;
+pub mod phase;
+pub mod reconcile;
+pub mod update;
+
+pub use reconcile::{Config, run};

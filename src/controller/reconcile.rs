@@ -1,0 +1,791 @@
+//! The reconcile loop: finalizer → observe (one cloud read) → at most one mutating cloud call →
+//! status by server-side apply → requeue after an interval chosen by phase.
+//!
+//! Crash-safe create: before the create call the controller writes `status.createRequestedAt`.
+//! A NodePool without `status.id` is always looked up at the cloud before anything is created —
+//! CCE by name within the cluster, ACK by the owner tag carrying the NodePool's UID — and a pool
+//! found that way is adopted. A CCE pool with the NodePool's name that the controller did not
+//! ask for (no `createRequestedAt`) is never taken over silently: the NodePool stalls with
+//! `NameTaken` until the user adopts it (annotation) or picks another name.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::jiff::Timestamp;
+use kube::api::{Api, Patch, PatchParams};
+use kube::core::PartialObjectMeta;
+use kube::runtime::controller::{Action, Controller};
+use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::runtime::reflector::ObjectRef;
+use kube::runtime::watcher;
+use kube::{Client, Resource, ResourceExt};
+use serde_json::json;
+use tracing::{Instrument, debug, info, warn};
+
+use super::conditions::{self, Failure, Outcome};
+use super::credentials::{self, Credentials, CredentialsError};
+use super::phase::{self, Phase};
+use super::update;
+use crate::cloud::alibaba::{AlibabaClient, AlibabaConfig};
+use crate::cloud::http::HttpConfig;
+use crate::cloud::huawei::{HuaweiClient, HuaweiConfig};
+use crate::cloud::ratelimit::{RateLimit, RateLimiters};
+use crate::cloud::{Cloud, CloudError, CloudPool, ErrorKind, NodePoolProvider};
+use crate::crd::{
+    ANNOTATION_ADOPT_ID, ANNOTATION_PAUSED, DeletionPolicy, FIELD_MANAGER, FINALIZER, NodePool,
+    NodePoolStatus, OWNER_TAG,
+};
+
+/// How the controller runs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Watch only this namespace (all namespaces when `None`).
+    pub namespace: Option<String>,
+    /// Override of the CCE endpoint (`https://cce.{region}.myhuaweicloud.com` by default).
+    pub huawei_endpoint: Option<String>,
+    /// Override of the ACK endpoint (`https://cs.{region}.aliyuncs.com` by default).
+    pub alibaba_endpoint: Option<String>,
+    /// Re-read a steady pool this often (jittered by ±10%).
+    pub resync: Duration,
+    /// Re-read a pool in a transient phase this often.
+    pub transient_poll: Duration,
+    /// First delay after a retryable failure; doubles per consecutive failure.
+    pub backoff_base: Duration,
+    /// The longest delay after failures.
+    pub backoff_max: Duration,
+    /// Client-side budget of cloud requests per account and region.
+    pub rate_limit: RateLimit,
+    /// Timeouts and retries of cloud calls.
+    pub http: HttpConfig,
+    /// Concurrent reconciles.
+    pub concurrency: u16,
+    /// Name reported in Events (`reportingController`).
+    pub reporter: String,
+    /// This replica's identity (`reportingInstance`).
+    pub instance: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            namespace: None,
+            huawei_endpoint: None,
+            alibaba_endpoint: None,
+            resync: Duration::from_secs(300),
+            transient_poll: Duration::from_secs(10),
+            backoff_base: Duration::from_secs(2),
+            backoff_max: Duration::from_secs(300),
+            rate_limit: RateLimit::default(),
+            http: HttpConfig::default(),
+            concurrency: 16,
+            reporter: "nodepool-controller".into(),
+            instance: None,
+        }
+    }
+}
+
+/// Why a reconcile failed; each variant maps to a fixed PascalCase reason.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The cloud refused or failed a call.
+    #[error("{0}")]
+    Cloud(#[from] CloudError),
+    /// The credentials Secret is missing or incomplete.
+    #[error("{0}")]
+    Credentials(#[from] CredentialsError),
+    /// A CCE pool with this name exists that the controller did not create.
+    #[error(
+        "a CCE node pool named {name} already exists in cluster {cluster} (ID {id}) and was not created by this NodePool: adopt it with the annotation {ANNOTATION_ADOPT_ID}: {id}, or choose another spec.huawei.name"
+    )]
+    NameTaken {
+        /// The pool name.
+        name: String,
+        /// The cluster.
+        cluster: String,
+        /// The existing pool's ID.
+        id: String,
+    },
+    /// The NodePool has no cloud section (refused by the schema; only possible with a stale CRD).
+    #[error("the NodePool sets neither spec.huawei nor spec.alibaba")]
+    NoCloud,
+    /// A Kubernetes API call failed.
+    #[error("Kubernetes API: {0}")]
+    Kube(#[from] kube::Error),
+    /// Deleting the cloud pool is blocked (e.g. by missing credentials).
+    #[error(
+        "{0}; to release the NodePool without deleting the cloud pool, set spec.deletionPolicy: Orphan"
+    )]
+    DeleteBlocked(Box<Error>),
+}
+
+impl Error {
+    /// A bounded PascalCase reason for conditions, Events and metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Error::Cloud(e) => e.reason(),
+            Error::Credentials(e) => e.reason(),
+            Error::NameTaken { .. } => "NameTaken",
+            Error::NoCloud => "NoCloud",
+            Error::Kube(_) => "KubernetesApiError",
+            Error::DeleteBlocked(inner) => inner.reason(),
+        }
+    }
+
+    /// Whether retrying later can succeed without a change by the user.
+    pub fn retryable(&self) -> bool {
+        match self {
+            Error::Cloud(e) => e.kind().is_retryable(),
+            Error::Credentials(_) | Error::NameTaken { .. } | Error::NoCloud => false,
+            Error::Kube(_) => true,
+            Error::DeleteBlocked(inner) => inner.retryable(),
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Cloud(CloudError::Api { source, .. }) => source.retry_after,
+            _ => None,
+        }
+    }
+
+    fn failure(&self) -> Failure {
+        Failure {
+            reason: self.reason(),
+            message: self.to_string(),
+            retryable: self.retryable(),
+        }
+    }
+}
+
+/// Shared state of the reconcilers.
+pub struct Context {
+    client: Client,
+    config: Config,
+    recorder: Recorder,
+    limiters: Arc<RateLimiters>,
+    /// Per-object count of consecutive failures, for exponential backoff.
+    failures: Mutex<HashMap<ObjectRef<NodePool>, u32>>,
+}
+
+/// Where a NodePool's pool lives and how it is named at the cloud.
+struct Target {
+    cloud: Cloud,
+    cluster: String,
+    name: String,
+}
+
+fn target(np: &NodePool) -> Result<Target, Error> {
+    let default_name = np.name_any();
+    if let Some(h) = &np.spec.huawei {
+        Ok(Target {
+            cloud: Cloud::Huawei,
+            cluster: h.cluster_id.clone(),
+            name: h.pool_name(&default_name).to_string(),
+        })
+    } else if let Some(a) = &np.spec.alibaba {
+        Ok(Target {
+            cloud: Cloud::Alibaba,
+            cluster: a.cluster_id.clone(),
+            name: a.pool_name(&default_name).to_string(),
+        })
+    } else {
+        Err(Error::NoCloud)
+    }
+}
+
+impl Context {
+    async fn provider(&self, np: &NodePool) -> Result<Arc<dyn NodePoolProvider>, Error> {
+        let ns = np.namespace().unwrap_or_default();
+        let secret_name = &np.spec.credentials_ref.name;
+        let secrets: Api<Secret> = Api::namespaced(self.client.clone(), &ns);
+        let secret =
+            secrets
+                .get_opt(secret_name)
+                .await?
+                .ok_or_else(|| CredentialsError::SecretMissing {
+                    namespace: ns.clone(),
+                    name: secret_name.clone(),
+                })?;
+        let cloud = target(np)?.cloud;
+        let provider: Arc<dyn NodePoolProvider> = match credentials::from_secret(cloud, &secret)? {
+            Credentials::Huawei(auth) => {
+                let h = np.spec.huawei.as_ref().ok_or(Error::NoCloud)?;
+                let mut cfg = HuaweiConfig::new(&h.region, &h.project_id);
+                cfg.endpoint = self.config.huawei_endpoint.clone();
+                cfg.http = self.config.http.clone();
+                Arc::new(HuaweiClient::new(cfg, auth, &self.limiters)?)
+            }
+            Credentials::Alibaba(key) => {
+                let a = np.spec.alibaba.as_ref().ok_or(Error::NoCloud)?;
+                let mut cfg = AlibabaConfig::new(&a.region_id);
+                cfg.endpoint = self.config.alibaba_endpoint.clone();
+                cfg.http = self.config.http.clone();
+                Arc::new(AlibabaClient::new(cfg, key, &self.limiters)?)
+            }
+        };
+        Ok(provider)
+    }
+
+    async fn event(
+        &self,
+        np: &NodePool,
+        type_: EventType,
+        reason: &str,
+        action: &str,
+        note: String,
+    ) {
+        let ev = Event {
+            type_,
+            reason: reason.to_string(),
+            note: Some(note),
+            action: action.to_string(),
+            secondary: None,
+        };
+        if let Err(e) = self.recorder.publish(&ev, &np.object_ref(&())).await {
+            warn!(error = %e, "could not publish an Event");
+        }
+    }
+
+    fn requeue_for(&self, phase: Option<Phase>) -> Action {
+        let base = match phase {
+            Some(p) if p.is_transient() => self.config.transient_poll,
+            _ => self.config.resync,
+        };
+        Action::requeue(jitter(base))
+    }
+}
+
+/// `d` ± 10%.
+fn jitter(d: Duration) -> Duration {
+    d.mul_f64(0.9 + fastrand::f64() * 0.2)
+}
+
+/// Writes the whole status by server-side apply with the controller's field manager.
+async fn write_status(
+    client: &Client,
+    np: &NodePool,
+    status: &NodePoolStatus,
+) -> Result<(), Error> {
+    let api: Api<NodePool> = Api::namespaced(client.clone(), &np.namespace().unwrap_or_default());
+    let patch = json!({
+        "apiVersion": "cloud.nodepool.dev/v1alpha1",
+        "kind": "NodePool",
+        "status": status,
+    });
+    api.patch_status(
+        &np.name_any(),
+        &PatchParams::apply(FIELD_MANAGER).force(),
+        &Patch::Apply(&patch),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Adds or removes the controller's finalizer by server-side apply (finalizers are a set, so
+/// other owners' finalizers are untouched).
+async fn set_finalizer(client: &Client, np: &NodePool, present: bool) -> Result<(), Error> {
+    let api: Api<NodePool> = Api::namespaced(client.clone(), &np.namespace().unwrap_or_default());
+    let finalizers: Vec<&str> = if present { vec![FINALIZER] } else { vec![] };
+    let patch = json!({
+        "apiVersion": "cloud.nodepool.dev/v1alpha1",
+        "kind": "NodePool",
+        "metadata": {"name": np.name_any(), "finalizers": finalizers},
+    });
+    match api
+        .patch(
+            &np.name_any(),
+            &PatchParams::apply(FIELD_MANAGER),
+            &Patch::Apply(&patch),
+        )
+        .await
+    {
+        Ok(_) => Ok(()),
+        // Already gone: nothing left to release.
+        Err(kube::Error::Api(s)) if !present && s.code == 404 => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn is_not_found(e: &CloudError) -> bool {
+    e.kind() == ErrorKind::NotFound
+}
+
+/// Copies what the cloud reports into the status.
+fn observe(status: &mut NodePoolStatus, cloud: Cloud, pool: &CloudPool) -> Phase {
+    let phase = phase::derive(cloud, pool);
+    status.id = Some(pool.id.clone());
+    status.phase = Some(phase.as_str().to_string());
+    status.cloud_phase = Some(pool.cloud_phase.clone());
+    status.current_node_count = pool.nodes.current;
+    status.desired_node_count = pool.nodes.desired;
+    phase
+}
+
+fn finish_status(
+    np: &NodePool,
+    status: &mut NodePoolStatus,
+    phase: Option<Phase>,
+    failure: Option<Failure>,
+) {
+    let generation = np.metadata.generation.unwrap_or(0);
+    let previous = np
+        .status
+        .as_ref()
+        .map(|s| s.conditions.clone())
+        .unwrap_or_default();
+    let outcome = Outcome {
+        generation,
+        phase,
+        in_sync: status.applied_generation == Some(generation),
+        failure,
+    };
+    status.conditions =
+        conditions::merge(&previous, conditions::compute(&outcome), Timestamp::now());
+    status.observed_generation = Some(generation);
+}
+
+/// Reconciles one NodePool.
+pub async fn reconcile(np: Arc<NodePool>, ctx: Arc<Context>) -> Result<Action, Error> {
+    let span = tracing::info_span!(
+        "reconcile",
+        namespace = %np.namespace().unwrap_or_default(),
+        name = %np.name_any(),
+        cloud_id = np.status.as_ref().and_then(|s| s.id.as_deref()).unwrap_or(""),
+    );
+    let result = async {
+        if np.metadata.deletion_timestamp.is_some() {
+            cleanup(&np, &ctx).await
+        } else {
+            apply(&np, &ctx).await
+        }
+    }
+    .instrument(span)
+    .await;
+    if result.is_ok() {
+        ctx.failures
+            .lock()
+            .expect("failure map lock")
+            .remove(&ObjectRef::from_obj(np.as_ref()));
+    }
+    result
+}
+
+/// Records a failure in status and as an Event, then returns it for the error policy.
+async fn fail(
+    np: &NodePool,
+    ctx: &Context,
+    mut status: NodePoolStatus,
+    phase: Option<Phase>,
+    err: Error,
+    action: &str,
+) -> Result<Action, Error> {
+    warn!(namespace = %np.namespace().unwrap_or_default(), name = %np.name_any(), reason = err.reason(), error = %err, "reconcile failed");
+    finish_status(np, &mut status, phase, Some(err.failure()));
+    ctx.event(
+        np,
+        EventType::Warning,
+        err.reason(),
+        action,
+        err.to_string(),
+    )
+    .await;
+    write_status(&ctx.client, np, &status).await?;
+    Err(err)
+}
+
+async fn apply(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
+    if np.annotations().get(ANNOTATION_PAUSED).map(String::as_str) == Some("true") {
+        debug!("paused");
+        return Ok(Action::requeue(ctx.config.resync));
+    }
+    if !np.finalizers().iter().any(|f| f == FINALIZER) {
+        set_finalizer(&ctx.client, np, true).await?;
+    }
+    let mut status = np.status.clone().unwrap_or_default();
+    let prev_phase = status.phase.clone();
+    let target = match target(np) {
+        Ok(t) => t,
+        Err(e) => return fail(np, ctx, status, None, e, "Reconcile").await,
+    };
+    status.cloud = Some(target.cloud.label().to_string());
+    status.cluster_id = Some(target.cluster.clone());
+    let provider = match ctx.provider(np).await {
+        Ok(p) => p,
+        Err(e) => return fail(np, ctx, status, None, e, "ReadCredentials").await,
+    };
+    let uid = np.uid().unwrap_or_default();
+    let generation = np.metadata.generation.unwrap_or(0);
+
+    // Observe: one cloud read.
+    let observed = match status.id.clone() {
+        Some(id) => match provider.get(&target.cluster, &id).await {
+            Ok(pool) => Some(pool),
+            Err(e) if is_not_found(&e) => {
+                ctx.event(
+                    np,
+                    EventType::Warning,
+                    "CloudPoolMissing",
+                    "Observe",
+                    format!("the cloud pool {id} no longer exists; it will be created again"),
+                )
+                .await;
+                status.id = None;
+                status.applied_generation = None;
+                status.create_requested_at = None;
+                None
+            }
+            Err(e) => return fail(np, ctx, status, None, e.into(), "Observe").await,
+        },
+        None => match lookup(np, ctx, provider.as_ref(), &target, &uid).await {
+            Ok(found) => found,
+            Err(e) => return fail(np, ctx, status, None, e, "Lookup").await,
+        },
+    };
+
+    let Some(pool) = observed else {
+        // Create, exactly once: record the intent, then call.
+        status.create_requested_at = Some(Timestamp::now().to_string());
+        status.phase = Some(Phase::Creating.as_str().to_string());
+        finish_status(np, &mut status, Some(Phase::Creating), None);
+        write_status(&ctx.client, np, &status).await?;
+        let body = match (&np.spec.huawei, &np.spec.alibaba) {
+            (Some(h), _) => update::huawei_create(h, &np.name_any()),
+            (None, Some(a)) => update::alibaba_create(a, &np.name_any(), &uid),
+            (None, None) => return fail(np, ctx, status, None, Error::NoCloud, "Create").await,
+        };
+        return match provider.create(&target.cluster, &body).await {
+            Ok(created) => {
+                info!(id = %created.id, "created the cloud pool");
+                status.id = Some(created.id.clone());
+                status.applied_generation = Some(generation);
+                let phase = match &created.pool {
+                    Some(p) => observe(&mut status, target.cloud, p),
+                    None => {
+                        status.phase = Some(Phase::Synchronizing.as_str().to_string());
+                        Phase::Synchronizing
+                    }
+                };
+                // A fresh pool is never steady before a confirming read.
+                let phase = if phase == Phase::Synchronized {
+                    Phase::Synchronizing
+                } else {
+                    phase
+                };
+                status.phase = Some(phase.as_str().to_string());
+                finish_status(np, &mut status, Some(phase), None);
+                write_status(&ctx.client, np, &status).await?;
+                ctx.event(
+                    np,
+                    EventType::Normal,
+                    "Created",
+                    "Create",
+                    format!(
+                        "created {} node pool {} ({}) in cluster {}",
+                        target.cloud, target.name, created.id, target.cluster
+                    ),
+                )
+                .await;
+                Ok(ctx.requeue_for(Some(phase)))
+            }
+            Err(e) => fail(np, ctx, status, Some(Phase::Creating), e.into(), "Create").await,
+        };
+    };
+
+    let mut phase = observe(&mut status, target.cloud, &pool);
+    if status.applied_generation != Some(generation) && phase == Phase::Synchronized {
+        // Update in place, only from a steady state; all spec changes since go in one call.
+        let upd = match (&np.spec.huawei, &np.spec.alibaba) {
+            (Some(h), _) => update::huawei_update(h, &np.name_any()),
+            (None, Some(a)) => update::alibaba_update(a, &np.name_any(), &uid),
+            (None, None) => {
+                return fail(np, ctx, status, Some(phase), Error::NoCloud, "Update").await;
+            }
+        };
+        match provider.update(&target.cluster, &pool.id, &upd).await {
+            Ok(_) => {
+                status.applied_generation = Some(generation);
+                phase = Phase::Synchronizing;
+                status.phase = Some(phase.as_str().to_string());
+                ctx.event(
+                    np,
+                    EventType::Normal,
+                    "Updated",
+                    "Update",
+                    format!(
+                        "sent generation {generation} of the spec to the cloud pool {}",
+                        pool.id
+                    ),
+                )
+                .await;
+            }
+            Err(e) => return fail(np, ctx, status, Some(phase), e.into(), "Update").await,
+        }
+    }
+    finish_status(np, &mut status, Some(phase), None);
+    if prev_phase.as_deref() != status.phase.as_deref() {
+        let note = format!(
+            "phase {} (cloud: {:?}, nodes {}/{})",
+            phase,
+            pool.cloud_phase,
+            pool.nodes.current.unwrap_or(0),
+            pool.nodes.desired.unwrap_or(0)
+        );
+        let type_ = if matches!(phase, Phase::Error | Phase::SoldOut) {
+            EventType::Warning
+        } else {
+            EventType::Normal
+        };
+        ctx.event(np, type_, phase.as_str(), "Observe", note).await;
+    }
+    write_status(&ctx.client, np, &status).await?;
+    Ok(ctx.requeue_for(Some(phase)))
+}
+
+/// Finds the NodePool's pool at the cloud when the status has no ID yet: by the adopt
+/// annotation, then CCE by name (only adopted if the controller asked for it), ACK by owner tag.
+async fn lookup(
+    np: &NodePool,
+    ctx: &Context,
+    provider: &dyn NodePoolProvider,
+    target: &Target,
+    uid: &str,
+) -> Result<Option<CloudPool>, Error> {
+    if let Some(id) = np
+        .annotations()
+        .get(ANNOTATION_ADOPT_ID)
+        .filter(|s| !s.is_empty())
+    {
+        let pool = provider.get(&target.cluster, id).await?;
+        ctx.event(
+            np,
+            EventType::Normal,
+            "Adopted",
+            "Adopt",
+            format!("adopted the existing cloud pool {id}"),
+        )
+        .await;
+        return Ok(Some(pool));
+    }
+    let requested = np
+        .status
+        .as_ref()
+        .and_then(|s| s.create_requested_at.as_ref())
+        .is_some();
+    match target.cloud {
+        Cloud::Huawei => match provider.find_by_name(&target.cluster, &target.name).await? {
+            Some(pool) if requested => {
+                ctx.event(
+                    np,
+                    EventType::Normal,
+                    "Recovered",
+                    "Lookup",
+                    format!(
+                        "found the pool {} created before a restart; adopting it",
+                        pool.id
+                    ),
+                )
+                .await;
+                Ok(Some(pool))
+            }
+            Some(pool) => Err(Error::NameTaken {
+                name: target.name.clone(),
+                cluster: target.cluster.clone(),
+                id: pool.id,
+            }),
+            None => Ok(None),
+        },
+        Cloud::Alibaba => {
+            if !requested {
+                // Nothing was ever asked for: no pool can carry this NodePool's UID.
+                return Ok(None);
+            }
+            let found = provider
+                .find_by_tag(&target.cluster, OWNER_TAG, uid)
+                .await?;
+            if let Some(pool) = &found {
+                ctx.event(
+                    np,
+                    EventType::Normal,
+                    "Recovered",
+                    "Lookup",
+                    format!(
+                        "found the pool {} created before a restart; adopting it",
+                        pool.id
+                    ),
+                )
+                .await;
+            }
+            Ok(found)
+        }
+    }
+}
+
+async fn cleanup(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
+    if !np.finalizers().iter().any(|f| f == FINALIZER) {
+        return Ok(Action::await_change());
+    }
+    if np.spec.deletion_policy == DeletionPolicy::Orphan {
+        ctx.event(
+            np,
+            EventType::Normal,
+            "Orphaned",
+            "Delete",
+            "deletionPolicy is Orphan: the cloud pool is left in place".into(),
+        )
+        .await;
+        set_finalizer(&ctx.client, np, false).await?;
+        return Ok(Action::await_change());
+    }
+    let mut status = np.status.clone().unwrap_or_default();
+    let target = match target(np) {
+        Ok(t) => t,
+        Err(e) => return fail(np, ctx, status, None, e, "Delete").await,
+    };
+    let provider = match ctx.provider(np).await {
+        Ok(p) => p,
+        Err(e) => {
+            let blocked = Error::DeleteBlocked(Box::new(e));
+            return fail(np, ctx, status, Some(Phase::Deleting), blocked, "Delete").await;
+        }
+    };
+    let uid = np.uid().unwrap_or_default();
+    let id = match status.id.clone() {
+        Some(id) => Some(id),
+        None => match lookup(np, ctx, provider.as_ref(), &target, &uid).await {
+            Ok(found) => found.map(|p| p.id),
+            // A same-named pool that is not ours is not deleted.
+            Err(Error::NameTaken { .. }) => None,
+            Err(e) => return fail(np, ctx, status, Some(Phase::Deleting), e, "Delete").await,
+        },
+    };
+    let Some(id) = id else {
+        set_finalizer(&ctx.client, np, false).await?;
+        return Ok(Action::await_change());
+    };
+    // Delete until the cloud confirms the pool is gone.
+    let gone = match provider.get(&target.cluster, &id).await {
+        Err(e) if is_not_found(&e) => true,
+        Err(e) => return fail(np, ctx, status, Some(Phase::Deleting), e.into(), "Delete").await,
+        Ok(pool) => {
+            let phase = observe(&mut status, target.cloud, &pool);
+            if phase != Phase::Deleting {
+                match provider.delete(&target.cluster, &id).await {
+                    Ok(_) => {
+                        ctx.event(
+                            np,
+                            EventType::Normal,
+                            "DeleteRequested",
+                            "Delete",
+                            format!("asked the cloud to delete pool {id}"),
+                        )
+                        .await;
+                        false
+                    }
+                    Err(e) if is_not_found(&e) => true,
+                    Err(e) => {
+                        return fail(np, ctx, status, Some(Phase::Deleting), e.into(), "Delete")
+                            .await;
+                    }
+                }
+            } else {
+                false
+            }
+        }
+    };
+    if gone {
+        ctx.event(
+            np,
+            EventType::Normal,
+            "Deleted",
+            "Delete",
+            format!("the cloud pool {id} is gone"),
+        )
+        .await;
+        set_finalizer(&ctx.client, np, false).await?;
+        return Ok(Action::await_change());
+    }
+    status.phase = Some(Phase::Deleting.as_str().to_string());
+    finish_status(np, &mut status, Some(Phase::Deleting), None);
+    write_status(&ctx.client, np, &status).await?;
+    Ok(ctx.requeue_for(Some(Phase::Deleting)))
+}
+
+/// Per-object exponential backoff with jitter; terminal errors wait for a change (a spec or
+/// Secret change triggers a reconcile) with a slow safety requeue.
+pub fn error_policy(np: Arc<NodePool>, err: &Error, ctx: Arc<Context>) -> Action {
+    let key = ObjectRef::from_obj(np.as_ref());
+    let n = {
+        let mut map = ctx.failures.lock().expect("failure map lock");
+        let n = map.entry(key).or_insert(0);
+        *n = n.saturating_add(1);
+        *n
+    };
+    if !err.retryable() {
+        return Action::requeue(jitter(ctx.config.resync.max(Duration::from_secs(600))));
+    }
+    let exp = ctx
+        .config
+        .backoff_base
+        .saturating_mul(1u32 << (n - 1).min(16))
+        .min(ctx.config.backoff_max);
+    let delay = err.retry_after().map_or(exp, |r| r.max(exp));
+    Action::requeue(jitter(delay))
+}
+
+/// Runs the controller until a shutdown signal.
+pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
+    let nodepools: Api<NodePool> = match &config.namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    };
+    // Fail fast with a clear message when the CRD is missing.
+    nodepools
+        .list(&kube::api::ListParams::default().limit(1))
+        .await?;
+    // Only the Secrets' metadata is watched; values are read when a reconcile needs them.
+    let secrets_meta = match &config.namespace {
+        Some(ns) => Api::<PartialObjectMeta<Secret>>::namespaced(client.clone(), ns),
+        None => Api::<PartialObjectMeta<Secret>>::all(client.clone()),
+    };
+    let reporter = Reporter {
+        controller: config.reporter.clone(),
+        instance: config.instance.clone(),
+    };
+    let ctx = Arc::new(Context {
+        recorder: Recorder::new(client.clone(), reporter),
+        limiters: RateLimiters::new(config.rate_limit.clone()),
+        failures: Mutex::new(HashMap::new()),
+        client,
+        config: config.clone(),
+    });
+    let controller = Controller::new(nodepools, watcher::Config::default().any_semantic());
+    let store = controller.store();
+    // A change of a credentials Secret re-reconciles the NodePools that name it.
+    controller
+        .with_config(kube::runtime::controller::Config::default().concurrency(config.concurrency))
+        .watches(secrets_meta, watcher::Config::default(), move |secret| {
+            let ns = secret.metadata.namespace.clone();
+            let name = secret.metadata.name.clone();
+            store
+                .state()
+                .into_iter()
+                .filter(|np| {
+                    np.namespace() == ns && Some(&np.spec.credentials_ref.name) == name.as_ref()
+                })
+                .map(|np| ObjectRef::from_obj(np.as_ref()))
+                .collect::<Vec<_>>()
+        })
+        .shutdown_on_signal()
+        .run(reconcile, error_policy, ctx)
+        .for_each(|res| async move {
+            match res {
+                Ok((obj, _)) => debug!(object = %obj, "reconciled"),
+                Err(e) => debug!(error = %e, "reconcile error"),
+            }
+        })
+        .await;
+    Ok(())
+}

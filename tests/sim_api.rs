@@ -1,0 +1,986 @@
+//! The cloud simulator, driven in-process over HTTP with requests signed by the crate's own
+//! signers: lifecycle timing, validation, authentication, faults, counters, the admin API and
+//! state save/load.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use nodepool_controller::cloud::sign::{RequestToSign, alibaba, huawei};
+use nodepool_controller::sim::config::{Account, Token};
+use nodepool_controller::sim::{Scenario, Sim, Timings, server};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+const PROJECT: &str = "proj1";
+const CLUSTER: &str = "cce1";
+const ACK: &str = "ack1";
+
+struct Harness {
+    host: String,
+    http: reqwest::Client,
+    sim: Arc<Sim>,
+}
+
+fn scenario(timings: Timings) -> Scenario {
+    let mut s = Scenario::default();
+    s.huawei.accounts = vec![
+        Account {
+            access_key: "HAK".into(),
+            secret_key: "HSK".into(),
+        },
+        Account {
+            access_key: "HAK2".into(),
+            secret_key: "HSK2".into(),
+        },
+    ];
+    s.huawei.tokens = vec![Token {
+        token: "tok-1".into(),
+        project_id: Some(PROJECT.into()),
+    }];
+    s.huawei.clusters = vec![format!("{PROJECT}/{CLUSTER}")];
+    s.alibaba.accounts = vec![Account {
+        access_key: "AAK".into(),
+        secret_key: "ASK".into(),
+    }];
+    s.alibaba.clusters = vec![ACK.into()];
+    s.timings = timings;
+    s
+}
+
+fn fast() -> Timings {
+    Timings {
+        provision_seconds: 0.5,
+        node_seconds: 0.1,
+        delete_seconds: 0.4,
+        update_seconds: 0.3,
+    }
+}
+
+async fn start_with(scenario: Scenario, state: Option<std::path::PathBuf>) -> Harness {
+    let sim = Sim::new(scenario, state).expect("simulator");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let host = listener.local_addr().unwrap().to_string();
+    tokio::spawn(server::serve(listener, sim.clone(), std::future::pending()));
+    Harness {
+        host,
+        http: reqwest::Client::new(),
+        sim,
+    }
+}
+
+async fn start() -> Harness {
+    start_with(scenario(fast()), None).await
+}
+
+struct Answer {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Value,
+}
+
+impl Harness {
+    async fn send(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(String, String)],
+        body: Vec<u8>,
+    ) -> Answer {
+        let mut req = self.http.request(
+            method.parse().unwrap(),
+            format!("http://{}{}", self.host, path_and_query),
+        );
+        for (n, v) in headers {
+            req = req.header(n.as_str(), v.as_str());
+        }
+        let resp = req.body(body).send().await.expect("send");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.unwrap();
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| panic!("non-JSON answer: {}", String::from_utf8_lossy(&bytes)));
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A CCE request signed with SDK-HMAC-SHA256 at `time`.
+    #[allow(clippy::too_many_arguments)]
+    async fn cce_as(
+        &self,
+        ak: &str,
+        sk: &str,
+        project_header: &str,
+        time: Timestamp,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Answer {
+        let body = body
+            .map(|b| serde_json::to_vec(&b).unwrap())
+            .unwrap_or_default();
+        let base = [
+            ("Content-Type", "application/json"),
+            ("Host", self.host.as_str()),
+            ("User-Agent", "sim-test"),
+            ("X-Project-Id", project_header),
+        ];
+        let req = RequestToSign {
+            method,
+            path,
+            query,
+            headers: &base,
+            body: &body,
+        };
+        let signed = huawei::sign(&req, ak, &SecretString::from(sk.to_owned()), time).unwrap();
+        let mut headers: Vec<(String, String)> = base
+            .iter()
+            .filter(|(n, _)| *n != "Host")
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        headers.extend(
+            signed
+                .headers_to_add
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.clone())),
+        );
+        let q = huawei::canonical_query_string(query);
+        let pq = if q.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{q}")
+        };
+        self.send(method, &pq, &headers, body).await
+    }
+
+    async fn cce(&self, method: &str, rest: &str, body: Option<Value>) -> Answer {
+        let path = format!("/api/v3/projects/{PROJECT}/clusters/{CLUSTER}/nodepools{rest}");
+        self.cce_as(
+            "HAK",
+            "HSK",
+            PROJECT,
+            Timestamp::now(),
+            method,
+            &path,
+            &[],
+            body,
+        )
+        .await
+    }
+
+    /// An ACK request signed with ACS3-HMAC-SHA256, and the exact headers sent (for replays).
+    async fn ack_as(
+        &self,
+        ak: &str,
+        sk: &str,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> (Answer, Vec<(String, String)>, String, Vec<u8>) {
+        let body = body
+            .map(|b| serde_json::to_vec(&b).unwrap())
+            .unwrap_or_default();
+        let mut base = vec![
+            ("accept", "application/json"),
+            ("host", self.host.as_str()),
+            ("user-agent", "sim-test"),
+            ("x-acs-action", "Test"),
+            ("x-acs-version", "2015-12-15"),
+        ];
+        if !body.is_empty() {
+            base.push(("content-type", "application/json; charset=utf-8"));
+        }
+        let req = RequestToSign {
+            method,
+            path,
+            query,
+            headers: &base,
+            body: &body,
+        };
+        let nonce = format!("{:032x}", fastrand::u128(..));
+        let signed = alibaba::sign(
+            &req,
+            ak,
+            &SecretString::from(sk.to_owned()),
+            Timestamp::now(),
+            &nonce,
+        )
+        .unwrap();
+        let mut headers: Vec<(String, String)> = base
+            .iter()
+            .filter(|(n, _)| *n != "host")
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        headers.extend(
+            signed
+                .headers_to_add
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.clone())),
+        );
+        let q = alibaba::wire_query_string(query);
+        let pq = if q.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{q}")
+        };
+        let answer = self.send(method, &pq, &headers, body.clone()).await;
+        (answer, headers, pq, body)
+    }
+
+    async fn ack(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
+        self.ack_as("AAK", "ASK", method, path, &[], body).await.0
+    }
+
+    async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
+        let body = body
+            .map(|b| serde_json::to_vec(&b).unwrap())
+            .unwrap_or_default();
+        self.send(method, path, &[], body).await
+    }
+
+    fn counter(&self, cloud: &str, op: &str, outcome: &str) -> u64 {
+        self.sim
+            .counters()
+            .into_iter()
+            .find(|((c, o, r), _)| *c == cloud && *o == op && *r == outcome)
+            .map_or(0, |(_, n)| n)
+    }
+}
+
+fn cce_pool(name: &str, flavor: &str, count: u32) -> Value {
+    json!({
+        "kind": "NodePool", "apiVersion": "v3",
+        "metadata": {"name": name},
+        "spec": {"initialNodeCount": count,
+                 "nodeTemplate": {"flavor": flavor, "az": "az1", "os": "EulerOS 2.9",
+                                  "login": {"sshKey": "k"},
+                                  "rootVolume": {"size": 40, "volumetype": "SAS"}}}
+    })
+}
+
+fn ack_pool(name: &str, instance_type: &str, desired: u32) -> Value {
+    json!({
+        "nodepool_info": {"name": name},
+        "scaling_group": {"desired_size": desired, "instance_types": [instance_type],
+                          "vswitch_ids": ["vsw-1"], "instance_charge_type": "PostPaid",
+                          "tags": [{"key": "owner", "value": name}], "data_disks": []},
+        "kubernetes_config": {"labels": [{"key": "a", "value": "b"}], "taints": []}
+    })
+}
+
+async fn wait_until(what: &str, mut f: impl AsyncFnMut() -> bool) {
+    let end = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < end {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cce_lifecycle_follows_the_clock() {
+    let h = start().await;
+    let t0 = Instant::now();
+    let created = h
+        .cce("POST", "", Some(cce_pool("pool-a", "s6.large.2", 2)))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert!(created.headers.contains_key("x-request-id"));
+    let uid = created.body["metadata"]["uid"].as_str().unwrap().to_owned();
+    assert_eq!(created.body["status"]["phase"], "Synchronizing");
+    assert_eq!(created.body["spec"]["type"], "vm");
+    assert_eq!(
+        created.body["spec"]["nodeTemplate"]["k8sTags"]["cce.cloud.com/cce-nodepool"],
+        "pool-a"
+    );
+    let shown = h.cce("GET", &format!("/{uid}"), None).await;
+    assert_eq!(shown.body["status"]["currentNode"], 0);
+    assert_eq!(shown.body["status"]["creatingNode"], 2);
+
+    let mut seen_one = false;
+    wait_until("2 nodes", async || {
+        let s = h.cce("GET", &format!("/{uid}"), None).await.body;
+        seen_one |= s["status"]["currentNode"] == 1;
+        s["status"]["phase"] == "" && s["status"]["currentNode"] == 2
+    })
+    .await;
+    // provision 0.5 s + 2 nodes x 0.1 s
+    assert!(
+        t0.elapsed() >= Duration::from_millis(650),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert!(seen_one, "the count jumped from 0 to 2");
+
+    // An update without initialNodeCount (and without ignoreInitialNodeCount) means 0.
+    let upd = h
+        .cce(
+            "PUT",
+            &format!("/{uid}"),
+            Some(json!({"metadata": {"name": "pool-a"}, "spec": {}})),
+        )
+        .await;
+    assert_eq!(upd.status, 200, "{}", upd.body);
+    assert_eq!(upd.body["spec"]["initialNodeCount"], 0);
+    assert_eq!(upd.body["status"]["phase"], "Synchronizing");
+    wait_until("scale in to 0", async || {
+        h.cce("GET", &format!("/{uid}"), None).await.body["status"]["currentNode"] == 0
+    })
+    .await;
+
+    let del = h.cce("DELETE", &format!("/{uid}"), None).await;
+    assert_eq!(del.status, 200);
+    assert_eq!(del.body["status"]["phase"], "Deleting");
+    let job = del.body["status"]["jobId"].as_str().unwrap().to_owned();
+    let job_path = format!("/api/v3/projects/{PROJECT}/jobs/{job}");
+    let j = h
+        .cce_as(
+            "HAK",
+            "HSK",
+            PROJECT,
+            Timestamp::now(),
+            "GET",
+            &job_path,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(j.body["status"]["phase"], "Running", "{}", j.body);
+    let t1 = Instant::now();
+    wait_until("404 after delete", async || {
+        h.cce("GET", &format!("/{uid}"), None).await.status == 404
+    })
+    .await;
+    assert!(t1.elapsed() >= Duration::from_millis(300));
+    let gone = h.cce("GET", &format!("/{uid}"), None).await;
+    assert_eq!(gone.body["error_code"], "CCE.01404001");
+    let j = h
+        .cce_as(
+            "HAK",
+            "HSK",
+            PROJECT,
+            Timestamp::now(),
+            "GET",
+            &job_path,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(j.body["status"]["phase"], "Success");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cce_validation_and_authentication() {
+    let h = start().await;
+    for bad in [
+        "Pool",
+        "1pool",
+        "pool-",
+        "pool_a",
+        "DefaultPool",
+        &"a".repeat(51),
+    ] {
+        let r = h.cce("POST", "", Some(cce_pool(bad, "f", 0))).await;
+        assert_eq!(r.status, 400, "{bad}: {}", r.body);
+        assert_eq!(r.body["error_code"], "CCE.01400001");
+    }
+    assert_eq!(
+        h.cce("POST", "", Some(cce_pool("p", "f", 0))).await.status,
+        201
+    );
+    let dup = h.cce("POST", "", Some(cce_pool("p", "f", 0))).await;
+    assert_eq!(dup.status, 409);
+    let mut no_flavor = cce_pool("q", "f", 0);
+    no_flavor["spec"]["nodeTemplate"]
+        .as_object_mut()
+        .unwrap()
+        .remove("flavor");
+    assert_eq!(h.cce("POST", "", Some(no_flavor)).await.status, 400);
+    let list = h.cce("GET", "", None).await;
+    let uid = list.body["items"][0]["metadata"]["uid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let scale = h
+        .cce(
+            "POST",
+            &format!("/{uid}/operation/scale"),
+            Some(json!({"spec": {}})),
+        )
+        .await;
+    assert_eq!(scale.status, 400);
+    let flavor = h
+        .cce(
+            "PUT",
+            &format!("/{uid}"),
+            Some(json!({"spec": {"initialNodeCount": 0, "nodeTemplate": {"flavor": "other"}}})),
+        )
+        .await;
+    assert_eq!(flavor.status, 400, "{}", flavor.body);
+    let other_cluster = h
+        .cce_as(
+            "HAK",
+            "HSK",
+            PROJECT,
+            Timestamp::now(),
+            "GET",
+            &format!("/api/v3/projects/{PROJECT}/clusters/nope/nodepools"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(other_cluster.status, 404);
+    assert_eq!(other_cluster.body["error_code"], "CCE.01404001");
+    let with_default = h
+        .cce_as(
+            "HAK",
+            "HSK",
+            PROJECT,
+            Timestamp::now(),
+            "GET",
+            &format!("/api/v3/projects/{PROJECT}/clusters/{CLUSTER}/nodepools"),
+            &[("showDefaultNodePool", "true")],
+            None,
+        )
+        .await;
+    assert_eq!(with_default.body["kind"], "List");
+    assert_eq!(
+        with_default.body["items"][0]["metadata"]["name"],
+        "DefaultPool"
+    );
+    assert_eq!(with_default.body["items"].as_array().unwrap().len(), 2);
+
+    let path = format!("/api/v3/projects/{PROJECT}/clusters/{CLUSTER}/nodepools");
+    let cases: [(&str, &str, &str, Timestamp); 4] = [
+        ("HAK", "wrong", PROJECT, Timestamp::now()),
+        ("NOPE", "HSK", PROJECT, Timestamp::now()),
+        ("HAK", "HSK", "other-project", Timestamp::now()),
+        (
+            "HAK",
+            "HSK",
+            PROJECT,
+            Timestamp::now() - jiff::SignedDuration::from_mins(20),
+        ),
+    ];
+    for (ak, sk, project, time) in cases {
+        let r = h
+            .cce_as(ak, sk, project, time, "GET", &path, &[], None)
+            .await;
+        assert_eq!(r.status, 401, "{ak} {sk} {project}: {}", r.body);
+        assert_eq!(r.body["error_code"], "APIG.0301");
+        assert!(r.headers.contains_key("x-request-id"));
+    }
+    // Tokens.
+    let tok = |t: &'static str, p: &'static str| {
+        vec![
+            ("X-Auth-Token".to_string(), t.to_string()),
+            ("X-Project-Id".to_string(), p.to_string()),
+        ]
+    };
+    assert_eq!(
+        h.send("GET", &path, &tok("tok-1", PROJECT), vec![])
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        h.send("GET", &path, &tok("tok-2", PROJECT), vec![])
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        h.send("GET", &path, &tok("tok-1", "x"), vec![])
+            .await
+            .status,
+        401
+    );
+    assert_eq!(h.send("GET", &path, &[], vec![]).await.status, 401);
+    let unknown = h.send("GET", "/api/v3/whatever", &[], vec![]).await;
+    assert_eq!(
+        (unknown.status, unknown.body["error_code"].as_str()),
+        (404, Some("APIG.0101"))
+    );
+    assert_eq!(h.counter("huawei", "ListNodePools", "unauthorized"), 7);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cce_sold_out_failing_and_quota() {
+    let mut s = scenario(fast());
+    s.faults.huawei_sold_out_flavors.insert("sold".into());
+    s.faults.huawei_failing_flavors.insert("broken".into());
+    s.faults.max_nodes_per_cluster = Some(3);
+    s.faults.max_pools_per_cluster = Some(4);
+    let h = start_with(s, None).await;
+    let sold = h
+        .cce("POST", "", Some(cce_pool("sold", "sold", 2)))
+        .await
+        .body;
+    let broken = h
+        .cce("POST", "", Some(cce_pool("broken", "broken", 2)))
+        .await
+        .body;
+    let a = h.cce("POST", "", Some(cce_pool("a", "ok", 2))).await.body;
+    let b = h.cce("POST", "", Some(cce_pool("b", "ok", 2))).await.body;
+    let refused = h.cce("POST", "", Some(cce_pool("c", "ok", 0))).await;
+    assert_eq!(refused.status, 403, "pool quota: {}", refused.body);
+    let uid = |v: &Value| v["metadata"]["uid"].as_str().unwrap().to_owned();
+    let show = async |u: String| h.cce("GET", &format!("/{u}"), None).await.body;
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let s = show(uid(&sold)).await;
+    assert_eq!(s["status"]["phase"], "SoldOut", "{s}");
+    assert_eq!(s["status"]["currentNode"], 0);
+    assert_eq!(s["status"]["conditions"][0]["type"], "Scalable");
+    assert_eq!(s["status"]["conditions"][0]["status"], "False");
+    assert_eq!(
+        s["status"]["conditions"][0]["reason"],
+        "ResourceInsufficient"
+    );
+    let e = show(uid(&broken)).await;
+    assert_eq!(e["status"]["phase"], "Error", "{e}");
+    assert_eq!(e["status"]["conditions"][0]["type"], "UnexpectedError");
+    // Sold-out and failed pools hold no nodes, so `a` takes 2 of the quota of 3, `b` gets 1.
+    let pa = show(uid(&a)).await;
+    assert_eq!(
+        (
+            pa["status"]["phase"].as_str(),
+            pa["status"]["currentNode"].as_u64()
+        ),
+        (Some(""), Some(2))
+    );
+    let pb = show(uid(&b)).await;
+    assert_eq!(pb["status"]["phase"], "SoldOut", "{pb}");
+    assert_eq!(pb["status"]["currentNode"], 1);
+    assert_eq!(pb["status"]["conditions"][0]["reason"], "QuotaInsufficient");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ack_lifecycle_tasks_and_validation() {
+    let h = start().await;
+    let base = format!("/clusters/{ACK}/nodepools");
+    let created = h
+        .ack("POST", &base, Some(ack_pool("w", "ecs.g7.large", 2)))
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    assert!(created.headers.contains_key("x-acs-request-id"));
+    let np = created.body["nodepool_id"].as_str().unwrap().to_owned();
+    let task = created.body["task_id"].as_str().unwrap().to_owned();
+    assert!(created.body["request_id"].is_string());
+    let d = h.ack("GET", &format!("{base}/{np}"), None).await.body;
+    assert_eq!(d["status"]["state"], "initial", "{d}");
+    assert_eq!(d["nodepool_info"]["nodepool_id"], np.as_str());
+    assert!(d["scaling_group"]["scaling_group_id"].is_string());
+    let t = h.ack("GET", &format!("/tasks/{task}"), None).await.body;
+    assert_eq!(t["state"], "running");
+    let mut states = vec![];
+    wait_until("active", async || {
+        let d = h.ack("GET", &format!("{base}/{np}"), None).await.body;
+        let s = d["status"]["state"].as_str().unwrap().to_owned();
+        if states.last() != Some(&s) {
+            states.push(s.clone());
+        }
+        s == "active"
+    })
+    .await;
+    assert_eq!(states, ["initial", "scaling", "active"]);
+    let t = h.ack("GET", &format!("/tasks/{task}"), None).await.body;
+    assert_eq!(t["state"], "success", "{t}");
+    assert_eq!(t["target"]["id"], np.as_str());
+
+    // Modify keeps the tags when the SDK sends an empty list; lowering desired_size removes.
+    let m = h
+        .ack(
+            "PUT",
+            &format!("{base}/{np}"),
+            Some(json!({"scaling_group": {"desired_size": 1, "tags": [], "data_disks": []}})),
+        )
+        .await;
+    assert_eq!(m.status, 200, "{}", m.body);
+    let d = h.ack("GET", &format!("{base}/{np}"), None).await.body;
+    assert_eq!(d["status"]["state"], "removing");
+    assert_eq!(d["scaling_group"]["tags"][0]["value"], "w");
+    // Names may repeat; the list filters by name.
+    h.ack("POST", &base, Some(ack_pool("w", "ecs.g7.large", 0)))
+        .await;
+    h.ack("POST", &base, Some(ack_pool("other", "ecs.g7.large", 0)))
+        .await;
+    let (l, ..) = h
+        .ack_as("AAK", "ASK", "GET", &base, &[("NodepoolName", "w")], None)
+        .await;
+    assert_eq!(
+        l.body["nodepools"].as_array().unwrap().len(),
+        2,
+        "{}",
+        l.body
+    );
+    assert!(l.body["nodepools"][0].get("host_network").is_none());
+    let sc = h
+        .ack("POST", &format!("{base}/{np}"), Some(json!({"count": 2})))
+        .await;
+    assert_eq!(sc.status, 200);
+    assert!(sc.body["task_id"].is_string());
+    let d = h.ack("GET", &format!("{base}/{np}"), None).await.body;
+    assert_eq!(d["scaling_group"]["desired_size"], 3);
+
+    let del = h
+        .ack_as(
+            "AAK",
+            "ASK",
+            "DELETE",
+            &format!("{base}/{np}"),
+            &[("force", "True")],
+            None,
+        )
+        .await
+        .0;
+    assert_eq!(del.status, 200);
+    assert!(del.body["request_id"].is_string() && del.body["task_id"].is_string());
+    let d = h.ack("GET", &format!("{base}/{np}"), None).await;
+    assert_eq!(d.body["status"]["state"], "deleting");
+    let busy = h
+        .ack("POST", &format!("{base}/{np}"), Some(json!({"count": 1})))
+        .await;
+    assert_eq!(busy.status, 400);
+    wait_until("404", async || {
+        h.ack("GET", &format!("{base}/{np}"), None).await.status == 404
+    })
+    .await;
+    let gone = h.ack("GET", &format!("{base}/{np}"), None).await;
+    assert_eq!(gone.body["code"], "ErrorNodePoolNotFound");
+    assert!(gone.body["requestId"].is_string());
+
+    // Validation and errors.
+    let mut no_types = ack_pool("x", "t", 1);
+    no_types["scaling_group"]["instance_types"] = json!([]);
+    let r = h.ack("POST", &base, Some(no_types)).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (400, Some("InvalidParameter"))
+    );
+    let r = h.ack("GET", "/clusters/nope/nodepools", None).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (404, Some("ErrorClusterNotFound"))
+    );
+    let r = h
+        .ack("POST", &format!("{base}/{np}x"), Some(json!({"count": 0})))
+        .await;
+    assert_eq!(r.status, 404);
+    let (r, ..) = h.ack_as("AAK", "bad", "GET", &base, &[], None).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (400, Some("SignatureDoesNotMatch"))
+    );
+    let (r, ..) = h.ack_as("ZZZ", "bad", "GET", &base, &[], None).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (404, Some("InvalidAccessKeyId.NotFound"))
+    );
+    // A replayed request (same nonce) is refused.
+    let (first, headers, pq, body) = h.ack_as("AAK", "ASK", "GET", &base, &[], None).await;
+    assert_eq!(first.status, 200);
+    let replay = h.send("GET", &pq, &headers, body).await;
+    assert_eq!(replay.body["code"], "SignatureNonceUsed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ack_sold_out_and_failing_instance_types() {
+    let mut s = scenario(fast());
+    s.faults
+        .alibaba_sold_out_instance_types
+        .insert("sold".into());
+    s.faults
+        .alibaba_failing_instance_types
+        .insert("broken".into());
+    let h = start_with(s, None).await;
+    let base = format!("/clusters/{ACK}/nodepools");
+    let sold = h
+        .ack("POST", &base, Some(ack_pool("s", "sold", 2)))
+        .await
+        .body;
+    let broken = h
+        .ack("POST", &base, Some(ack_pool("b", "broken", 2)))
+        .await
+        .body;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let t = h
+        .ack(
+            "GET",
+            &format!("/tasks/{}", sold["task_id"].as_str().unwrap()),
+            None,
+        )
+        .await
+        .body;
+    assert_eq!(t["state"], "fail");
+    assert_eq!(t["error"]["code"], "OperationDenied.NoStock");
+    let d = h
+        .ack(
+            "GET",
+            &format!("{base}/{}", sold["nodepool_id"].as_str().unwrap()),
+            None,
+        )
+        .await
+        .body;
+    assert_eq!(d["status"]["state"], "active");
+    assert_eq!(d["status"]["failed_nodes"], 2);
+    let d = h
+        .ack(
+            "GET",
+            &format!("{base}/{}", broken["nodepool_id"].as_str().unwrap()),
+            None,
+        )
+        .await
+        .body;
+    assert_eq!(d["status"]["state"], "failed", "{d}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_errors_latency_and_counters() {
+    let h = start().await;
+    let faults = json!({"accounts": {"HAK": {"rate_limit_per_minute": 3},
+                                     "AAK": {"rate_limit_per_minute": 2}}});
+    assert_eq!(
+        h.admin("PUT", "/_sim/faults", Some(faults.clone()))
+            .await
+            .status,
+        200
+    );
+    let got = h.admin("GET", "/_sim/faults", None).await.body;
+    assert_eq!(got["accounts"]["HAK"]["rate_limit_per_minute"], 3, "{got}");
+    assert_eq!(got["accounts"]["AAK"]["latency_ms"], 0, "{got}");
+    for _ in 0..3 {
+        assert_eq!(h.cce("GET", "", None).await.status, 200);
+    }
+    let t = h.cce("GET", "", None).await;
+    assert_eq!(t.status, 429);
+    assert_eq!(
+        t.body,
+        json!({"error_code": "APIG.0308",
+               "error_msg": "The throttling threshold has been reached: policy user over ratelimit,limit:3,time:1 minute",
+               "request_id": t.headers["x-request-id"].to_str().unwrap()})
+    );
+    // Another account is not throttled.
+    let other = h
+        .cce_as(
+            "HAK2",
+            "HSK2",
+            PROJECT,
+            Timestamp::now(),
+            "GET",
+            &format!("/api/v3/projects/{PROJECT}/clusters/{CLUSTER}/nodepools"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(other.status, 200);
+    let base = format!("/clusters/{ACK}/nodepools");
+    h.ack("GET", &base, None).await;
+    h.ack("GET", &base, None).await;
+    let t = h.ack("GET", &base, None).await;
+    assert_eq!(
+        (t.status, t.body["code"].as_str()),
+        (429, Some("Throttling.User"))
+    );
+    let wait: u64 = t.headers["x-acs-retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait > 0 && wait <= 30_000, "{wait}");
+    assert_eq!(h.counter("huawei", "ListNodePools", "ok"), 4);
+    assert_eq!(h.counter("huawei", "ListNodePools", "throttled"), 1);
+    assert_eq!(
+        h.counter("alibaba", "DescribeClusterNodePools", "throttled"),
+        1
+    );
+    let counters = h.admin("GET", "/_sim/counters", None).await.body;
+    assert_eq!(counters["total"], 8);
+
+    // Error rate 1: every request fails with a 5xx in the cloud's shape.
+    h.admin(
+        "PUT",
+        "/_sim/faults",
+        Some(json!({"global": {"error_rate": 1.0}})),
+    )
+    .await;
+    let e = h.cce("GET", "", None).await;
+    assert_eq!(
+        (e.status, e.body["error_code"].as_str()),
+        (500, Some("CCE.01500001"))
+    );
+    let e = h.ack("GET", &base, None).await;
+    assert_eq!(
+        (e.status, e.body["code"].as_str()),
+        (500, Some("InternalError"))
+    );
+    assert_eq!(h.counter("huawei", "ListNodePools", "injected_error"), 1);
+
+    // Latency.
+    h.admin(
+        "PUT",
+        "/_sim/faults",
+        Some(json!({"global": {"latency_ms": 300}})),
+    )
+    .await;
+    let t0 = Instant::now();
+    assert_eq!(h.cce("GET", "", None).await.status, 200);
+    assert!(t0.elapsed() >= Duration::from_millis(300));
+
+    // Timeout: the request hangs, then the connection is dropped without an answer.
+    h.admin(
+        "PUT",
+        "/_sim/faults",
+        Some(json!({"global": {"timeout_rate": 1.0, "timeout_ms": 200}})),
+    )
+    .await;
+    let t0 = Instant::now();
+    let resp = h
+        .http
+        .get(format!("http://{}/clusters/{ACK}/nodepools", h.host))
+        .send()
+        .await;
+    // Unsigned, so refused before faults apply: timeouts hit authenticated requests only.
+    assert_eq!(resp.unwrap().status(), 400);
+    let path = format!("/api/v3/projects/{PROJECT}/clusters/{CLUSTER}/nodepools");
+    let body = b"";
+    let req = RequestToSign {
+        method: "GET",
+        path: &path,
+        query: &[],
+        headers: &[
+            ("Content-Type", "application/json"),
+            ("Host", h.host.as_str()),
+            ("X-Project-Id", PROJECT),
+        ],
+        body,
+    };
+    let signed = huawei::sign(&req, "HAK", &SecretString::from("HSK"), Timestamp::now()).unwrap();
+    let mut rb = h
+        .http
+        .get(format!("http://{}{path}", h.host))
+        .header("Content-Type", "application/json")
+        .header("X-Project-Id", PROJECT);
+    for (n, v) in &signed.headers_to_add {
+        rb = rb.header(*n, v);
+    }
+    let outcome = match rb.send().await {
+        Ok(r) => r.bytes().await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    assert!(outcome.is_err(), "a timed-out request got a full answer");
+    assert!(t0.elapsed() >= Duration::from_millis(200));
+    assert_eq!(h.counter("huawei", "ListNodePools", "timeout"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_survives_a_restart() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("sim-state-{}", fastrand::u64(..)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("state.json");
+    let h = start_with(scenario(fast()), Some(file.clone())).await;
+    // A cluster added at run time is kept too.
+    let added = h
+        .admin(
+            "POST",
+            "/_sim/clusters",
+            Some(json!({"alibaba": "ack-extra"})),
+        )
+        .await;
+    assert_eq!(added.status, 200);
+    let c = h.cce("POST", "", Some(cce_pool("keep", "f", 3))).await.body;
+    let uid = c["metadata"]["uid"].as_str().unwrap().to_owned();
+    let a = h
+        .ack(
+            "POST",
+            "/clusters/ack-extra/nodepools",
+            Some(ack_pool("k", "t", 1)),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let np = a.body["nodepool_id"].as_str().unwrap().to_owned();
+    let task = a.body["task_id"].as_str().unwrap().to_owned();
+    let saved = h.admin("POST", "/_sim/save", None).await;
+    assert_eq!(saved.body["saved"], true);
+    drop(h);
+
+    let h2 = start_with(scenario(fast()), Some(file.clone())).await;
+    let shown = h2.cce("GET", &format!("/{uid}"), None).await;
+    assert_eq!(shown.status, 200);
+    assert_eq!(shown.body["metadata"]["name"], "keep");
+    assert_eq!(shown.body["spec"]["initialNodeCount"], 3);
+    assert_eq!(
+        shown.body["metadata"]["creationTimestamp"],
+        c["metadata"]["creationTimestamp"]
+    );
+    let d = h2
+        .ack("GET", &format!("/clusters/ack-extra/nodepools/{np}"), None)
+        .await;
+    assert_eq!(d.status, 200, "{}", d.body);
+    assert_eq!(d.body["scaling_group"]["tags"][0]["value"], "k");
+    assert_eq!(
+        h2.ack("GET", &format!("/tasks/{task}"), None).await.status,
+        200
+    );
+    // Progress continues from the saved timestamps.
+    wait_until("3 nodes after restart", async || {
+        h2.cce("GET", &format!("/{uid}"), None).await.body["status"]["currentNode"] == 3
+    })
+    .await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_api_lists_resets_and_refuses() {
+    let h = start().await;
+    h.cce("POST", "", Some(cce_pool("one", "f", 1))).await;
+    h.ack(
+        "POST",
+        &format!("/clusters/{ACK}/nodepools"),
+        Some(ack_pool("two", "t", 1)),
+    )
+    .await;
+    let pools = h.admin("GET", "/_sim/pools", None).await.body;
+    assert_eq!(pools["huawei"][0]["pool"]["metadata"]["name"], "one");
+    assert_eq!(pools["huawei"][0]["cluster_id"], CLUSTER);
+    assert_eq!(pools["alibaba"][0]["pool"]["nodepool_info"]["name"], "two");
+    let clusters = h.admin("GET", "/_sim/clusters", None).await.body;
+    assert_eq!(clusters["huawei"][0], format!("{PROJECT}/{CLUSTER}"));
+    assert_eq!(h.admin("GET", "/_sim/health", None).await.body["ok"], true);
+    assert_eq!(h.admin("GET", "/_sim/nope", None).await.status, 404);
+    assert_eq!(
+        h.admin("PUT", "/_sim/faults", Some(json!({"bogus": 1})))
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        h.admin(
+            "POST",
+            "/_sim/clusters",
+            Some(json!({"huawei": "no-slash"}))
+        )
+        .await
+        .status,
+        400
+    );
+    // Without --state, save is a no-op that says so.
+    assert_eq!(
+        h.admin("POST", "/_sim/save", None).await.body["saved"],
+        false
+    );
+    assert_eq!(h.admin("POST", "/_sim/reset", None).await.status, 200);
+    let pools = h.admin("GET", "/_sim/pools", None).await.body;
+    assert_eq!(pools, json!({"huawei": [], "alibaba": []}));
+    assert_eq!(
+        h.admin("GET", "/_sim/counters", None).await.body["total"],
+        0
+    );
+}

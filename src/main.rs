@@ -10,7 +10,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Run(args) => {
             let filter = EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new("info,kube=warn"));
-            let builder = tracing_subscriber::fmt().with_env_filter(filter);
+            let builder = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
             if args.log_format == "json" {
                 builder.json().init();
             } else {

@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::cloud::ratelimit::RateLimit;
 use crate::controller::Config;
+use crate::controller::leader::LeaderElection;
 
 /// Runs Huawei Cloud CCE and Alibaba Cloud ACK node pools from Kubernetes NodePool objects.
 #[derive(Debug, Parser)]
@@ -59,6 +60,25 @@ pub struct RunArgs {
     /// NodePools reconciled at once.
     #[arg(long, env = "NODEPOOL_CONCURRENCY", default_value_t = 16)]
     pub concurrency: u16,
+    /// Elect a leader among replicas on a coordination.k8s.io Lease; only the leader acts.
+    #[arg(long, env = "NODEPOOL_LEADER_ELECT")]
+    pub leader_elect: bool,
+    /// Namespace of the leader-election Lease (in a cluster: the controller's own namespace).
+    #[arg(long, env = "POD_NAMESPACE", default_value = "default")]
+    pub leader_election_namespace: String,
+    /// Name of the leader-election Lease.
+    #[arg(
+        long,
+        env = "NODEPOOL_LEASE_NAME",
+        default_value = "nodepool-controller"
+    )]
+    pub lease_name: String,
+    /// Seconds a Lease is held without renewal before another replica may take it.
+    #[arg(long, env = "NODEPOOL_LEASE_SECONDS", default_value_t = 15)]
+    pub lease_seconds: u64,
+    /// Address of /healthz, /readyz and /metrics.
+    #[arg(long, env = "NODEPOOL_HTTP_ADDR", default_value = "0.0.0.0:8080")]
+    pub http_addr: std::net::SocketAddr,
     /// Log format: `text` or `json`.
     #[arg(long, env = "NODEPOOL_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
@@ -67,6 +87,14 @@ pub struct RunArgs {
 impl RunArgs {
     /// The controller configuration these flags describe.
     pub fn config(&self) -> Config {
+        // The Pod name in a cluster; elsewhere a name unique to this process.
+        let identity = std::env::var("POD_NAME").unwrap_or_else(|_| {
+            format!(
+                "nodepool-controller-{}-{}",
+                std::process::id(),
+                fastrand::u32(..)
+            )
+        });
         Config {
             namespace: self.namespace.clone(),
             huawei_endpoint: self.huawei_endpoint.clone(),
@@ -80,7 +108,14 @@ impl RunArgs {
                 burst: self.cloud_burst,
             },
             concurrency: self.concurrency,
-            instance: std::env::var("POD_NAME").ok(),
+            instance: Some(identity.clone()),
+            leader_election: self.leader_elect.then(|| LeaderElection {
+                namespace: self.leader_election_namespace.clone(),
+                lease_name: self.lease_name.clone(),
+                identity,
+                lease_seconds: self.lease_seconds,
+            }),
+            http_addr: Some(self.http_addr),
             ..Config::default()
         }
     }

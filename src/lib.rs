@@ -8,4 +8,6 @@ pub mod cli;
 pub mod cloud;
 pub mod controller;
 pub mod crd;
+pub mod metrics;
+pub mod server;
 pub mod sim;

@@ -68,12 +68,18 @@ fn start_sim() -> (Proc, String) {
 
 /// The controller binary, scoped to `namespace`, talking to the simulator at `sim`.
 fn start_controller(namespace: &str, sim: &str) -> Proc {
+    start_controller_with(namespace, sim, &[])
+}
+
+fn start_controller_with(namespace: &str, sim: &str, extra: &[&str]) -> Proc {
     let child = Command::new(env!("CARGO_BIN_EXE_nodepool-controller"))
         .args(["run", "--namespace", namespace])
         .args(["--huawei-endpoint", sim, "--alibaba-endpoint", sim])
         .args(["--poll-seconds", "0.3", "--resync-seconds", "20"])
         .args(["--backoff-seconds", "0.3", "--backoff-max-seconds", "2"])
         .args(["--cloud-rate", "200", "--cloud-burst", "200"])
+        .args(["--http-addr", "127.0.0.1:0"])
+        .args(extra)
         .env("KUBECONFIG", common::kubeconfig_path())
         .env("RUST_LOG", "info,kube=warn")
         .stdout(Stdio::inherit())
@@ -519,6 +525,98 @@ async fn a_foreign_pool_with_the_same_name_is_not_taken_over_until_adopted() {
             .await
             .len(),
         1
+    );
+    ns.delete().await;
+}
+
+#[tokio::test]
+async fn two_replicas_elect_one_leader_and_fail_over() {
+    use k8s_openapi::api::coordination::v1::Lease;
+    let client = common::client().await;
+    let ns = common::TestNamespace::new(&client, "e2e-leader").await;
+    let (_sim, sim) = start_sim();
+    create_secrets(&client, &ns.name).await;
+    let elect = [
+        "--leader-elect",
+        "--leader-election-namespace",
+        ns.name.as_str(),
+        "--lease-seconds",
+        "3",
+    ];
+    let mut replicas = vec![
+        start_controller_with(&ns.name, &sim, &elect),
+        start_controller_with(&ns.name, &sim, &elect),
+    ];
+    let api: Api<NodePool> = Api::namespaced(client.clone(), &ns.name);
+    let cce = huawei_client(&sim);
+
+    for i in 0..4 {
+        create(&api, huawei_pool(&format!("pool-{i}"), 1)).await;
+    }
+    for i in 0..4 {
+        wait_for(
+            &api,
+            &format!("pool-{i}"),
+            "Ready",
+            Duration::from_secs(60),
+            |n| ready_at(n, 1),
+        )
+        .await;
+        assert_eq!(
+            pools_named(cce.as_ref(), HW_CLUSTER, &format!("pool-{i}"))
+                .await
+                .len(),
+            1,
+            "two replicas must not create twice"
+        );
+    }
+    let leases: Api<Lease> = Api::namespaced(client.clone(), &ns.name);
+    let holder = leases
+        .get("nodepool-controller")
+        .await
+        .expect("the Lease exists")
+        .spec
+        .and_then(|s| s.holder_identity)
+        .expect("a holder");
+
+    // Kill the leader (its identity carries its PID): the other replica takes over.
+    let leader_pid: u32 = holder
+        .split('-')
+        .nth(2)
+        .and_then(|p| p.parse().ok())
+        .expect("identity nodepool-controller-<pid>-<n>");
+    let before = replicas.len();
+    replicas.retain(|p| p.0.id() != leader_pid);
+    assert_eq!(
+        replicas.len(),
+        before - 1,
+        "the leader is one of the replicas"
+    );
+    create(&api, huawei_pool("after-failover", 1)).await;
+    wait_for(
+        &api,
+        "after-failover",
+        "Ready",
+        Duration::from_secs(60),
+        |n| ready_at(n, 1),
+    )
+    .await;
+    assert_eq!(
+        pools_named(cce.as_ref(), HW_CLUSTER, "after-failover")
+            .await
+            .len(),
+        1
+    );
+    let holder_after = leases
+        .get("nodepool-controller")
+        .await
+        .expect("the Lease exists")
+        .spec
+        .and_then(|s| s.holder_identity)
+        .expect("a holder");
+    assert_ne!(
+        holder, holder_after,
+        "the surviving replica holds the Lease"
     );
     ns.delete().await;
 }

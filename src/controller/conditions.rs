@@ -197,9 +197,17 @@ mod tests {
     }
 
     /// (phase, in sync, failure) -> Ready, Synced, Reconciling, Stalled, Ready's reason.
+    type Row = (
+        Option<Phase>,
+        bool,
+        Option<Failure>,
+        [&'static str; 4],
+        &'static str,
+    );
+
     #[test]
     fn table() {
-        let rows: Vec<(Option<Phase>, bool, Option<Failure>, [&str; 4], &str)> = vec![
+        let rows: Vec<Row> = vec![
             (
                 Some(Phase::Synchronized),
                 true,

@@ -93,12 +93,13 @@ pub fn from_secret(cloud: Cloud, secret: &Secret) -> Result<Credentials, Credent
     };
     match cloud {
         Cloud::Huawei => {
-            if get("accessKey").is_none() && get("secretKey").is_none() {
-                if let Some(token) = get("token") {
-                    return Ok(Credentials::Huawei(HuaweiAuth::Token(SecretString::from(
-                        token.trim().to_string(),
-                    ))));
-                }
+            if get("accessKey").is_none()
+                && get("secretKey").is_none()
+                && let Some(token) = get("token")
+            {
+                return Ok(Credentials::Huawei(HuaweiAuth::Token(SecretString::from(
+                    token.trim().to_string(),
+                ))));
             }
             let mut key = AccessKey::new(
                 require("accessKey", HUAWEI_HINT)?.trim(),

@@ -2,6 +2,8 @@
 
 pub mod conditions;
 pub mod credentials;
+pub mod leader;
+pub mod metered;
 pub mod phase;
 pub mod reconcile;
 pub mod update;

@@ -154,10 +154,19 @@ mod tests {
         }
     }
 
+    /// Raw phase, creating nodes, deleting nodes, conditions, expected phase.
+    type CceRow = (
+        &'static str,
+        i64,
+        i64,
+        &'static [(&'static str, &'static str)],
+        Phase,
+    );
+
     /// Every row of the table in the module docs.
     #[test]
     fn cce_rows() {
-        let rows: &[(&str, i64, i64, &[(&str, &str)], Phase)] = &[
+        let rows: &[CceRow] = &[
             ("Deleting", 0, 0, &[], Phase::Deleting),
             ("Error", 0, 0, &[], Phase::Error),
             ("SoldOut", 0, 0, &[], Phase::SoldOut),

@@ -27,6 +27,8 @@ use tracing::{Instrument, debug, info, warn};
 
 use super::conditions::{self, Failure, Outcome};
 use super::credentials::{self, Credentials, CredentialsError};
+use super::leader::{FOLLOWER_RECHECK, LeaderElection, LeaderGate};
+use super::metered::Metered;
 use super::phase::{self, Phase};
 use super::update;
 use crate::cloud::alibaba::{AlibabaClient, AlibabaConfig};
@@ -38,6 +40,8 @@ use crate::crd::{
     ANNOTATION_ADOPT_ID, ANNOTATION_PAUSED, DeletionPolicy, FIELD_MANAGER, FINALIZER, NodePool,
     NodePoolStatus, OWNER_TAG,
 };
+use crate::metrics::Metrics;
+use crate::server::{self, Health};
 
 /// How the controller runs.
 #[derive(Clone, Debug)]
@@ -66,6 +70,10 @@ pub struct Config {
     pub reporter: String,
     /// This replica's identity (`reportingInstance`).
     pub instance: Option<String>,
+    /// Leader election; `None` = this replica always acts.
+    pub leader_election: Option<LeaderElection>,
+    /// Address of `/healthz`, `/readyz` and `/metrics`; `None` = not served.
+    pub http_addr: Option<std::net::SocketAddr>,
 }
 
 impl Default for Config {
@@ -83,6 +91,8 @@ impl Default for Config {
             concurrency: 16,
             reporter: "nodepool-controller".into(),
             instance: None,
+            leader_election: None,
+            http_addr: None,
         }
     }
 }
@@ -168,6 +178,12 @@ pub struct Context {
     limiters: Arc<RateLimiters>,
     /// Per-object count of consecutive failures, for exponential backoff.
     failures: Mutex<HashMap<ObjectRef<NodePool>, u32>>,
+    /// Prometheus metrics.
+    metrics: Arc<Metrics>,
+    /// Whether this replica may act.
+    leader: LeaderGate,
+    /// The phase each NodePool was last counted in (for the per-phase gauge).
+    phases: Mutex<HashMap<ObjectRef<NodePool>, &'static str>>,
 }
 
 /// Where a NodePool's pool lives and how it is named at the cloud.
@@ -226,7 +242,36 @@ impl Context {
                 Arc::new(AlibabaClient::new(cfg, key, &self.limiters)?)
             }
         };
-        Ok(provider)
+        Ok(Arc::new(Metered::new(provider, self.metrics.clone())))
+    }
+
+    /// Writes the status and counts the NodePool in its phase.
+    async fn write_status(&self, np: &NodePool, status: &NodePoolStatus) -> Result<(), Error> {
+        write_status(&self.client, np, status).await?;
+        let phase = status
+            .phase
+            .as_deref()
+            .and_then(|p| Phase::ALL.into_iter().find(|x| x.as_str() == p))
+            .map(Phase::as_str);
+        self.count_phase(np, phase);
+        Ok(())
+    }
+
+    /// Releases the NodePool (removes the finalizer) and stops counting it.
+    async fn release(&self, np: &NodePool) -> Result<(), Error> {
+        set_finalizer(&self.client, np, false).await?;
+        self.count_phase(np, None);
+        Ok(())
+    }
+
+    fn count_phase(&self, np: &NodePool, phase: Option<&'static str>) {
+        let key = ObjectRef::from_obj(np);
+        let mut map = self.phases.lock().expect("phase map lock");
+        let old = match phase {
+            Some(p) => map.insert(key, p),
+            None => map.remove(&key),
+        };
+        self.metrics.phase_changed(old, phase);
     }
 
     async fn event(
@@ -355,6 +400,10 @@ pub async fn reconcile(np: Arc<NodePool>, ctx: Arc<Context>) -> Result<Action, E
         name = %np.name_any(),
         cloud_id = np.status.as_ref().and_then(|s| s.id.as_deref()).unwrap_or(""),
     );
+    if !ctx.leader.is_leader() {
+        return Ok(Action::requeue(FOLLOWER_RECHECK));
+    }
+    let started = std::time::Instant::now();
     let result = async {
         if np.metadata.deletion_timestamp.is_some() {
             cleanup(&np, &ctx).await
@@ -364,6 +413,8 @@ pub async fn reconcile(np: Arc<NodePool>, ctx: Arc<Context>) -> Result<Action, E
     }
     .instrument(span)
     .await;
+    ctx.metrics
+        .reconciled(result.as_ref().err().map(Error::reason), started.elapsed());
     if result.is_ok() {
         ctx.failures
             .lock()
@@ -392,7 +443,7 @@ async fn fail(
         err.to_string(),
     )
     .await;
-    write_status(&ctx.client, np, &status).await?;
+    ctx.write_status(np, &status).await?;
     Err(err)
 }
 
@@ -450,7 +501,7 @@ async fn apply(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
         status.create_requested_at = Some(Timestamp::now().to_string());
         status.phase = Some(Phase::Creating.as_str().to_string());
         finish_status(np, &mut status, Some(Phase::Creating), None);
-        write_status(&ctx.client, np, &status).await?;
+        ctx.write_status(np, &status).await?;
         let body = match (&np.spec.huawei, &np.spec.alibaba) {
             (Some(h), _) => update::huawei_create(h, &np.name_any()),
             (None, Some(a)) => update::alibaba_create(a, &np.name_any(), &uid),
@@ -476,7 +527,7 @@ async fn apply(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
                 };
                 status.phase = Some(phase.as_str().to_string());
                 finish_status(np, &mut status, Some(phase), None);
-                write_status(&ctx.client, np, &status).await?;
+                ctx.write_status(np, &status).await?;
                 ctx.event(
                     np,
                     EventType::Normal,
@@ -540,7 +591,7 @@ async fn apply(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
         };
         ctx.event(np, type_, phase.as_str(), "Observe", note).await;
     }
-    write_status(&ctx.client, np, &status).await?;
+    ctx.write_status(np, &status).await?;
     Ok(ctx.requeue_for(Some(phase)))
 }
 
@@ -636,7 +687,7 @@ async fn cleanup(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
             "deletionPolicy is Orphan: the cloud pool is left in place".into(),
         )
         .await;
-        set_finalizer(&ctx.client, np, false).await?;
+        ctx.release(np).await?;
         return Ok(Action::await_change());
     }
     let mut status = np.status.clone().unwrap_or_default();
@@ -662,7 +713,7 @@ async fn cleanup(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
         },
     };
     let Some(id) = id else {
-        set_finalizer(&ctx.client, np, false).await?;
+        ctx.release(np).await?;
         return Ok(Action::await_change());
     };
     // Delete until the cloud confirms the pool is gone.
@@ -704,12 +755,12 @@ async fn cleanup(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
             format!("the cloud pool {id} is gone"),
         )
         .await;
-        set_finalizer(&ctx.client, np, false).await?;
+        ctx.release(np).await?;
         return Ok(Action::await_change());
     }
     status.phase = Some(Phase::Deleting.as_str().to_string());
     finish_status(np, &mut status, Some(Phase::Deleting), None);
-    write_status(&ctx.client, np, &status).await?;
+    ctx.write_status(np, &status).await?;
     Ok(ctx.requeue_for(Some(Phase::Deleting)))
 }
 
@@ -754,15 +805,43 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
         controller: config.reporter.clone(),
         instance: config.instance.clone(),
     };
+    let metrics = Arc::new(Metrics::new());
+    let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if let Some(addr) = config.http_addr {
+        let health = Health {
+            metrics: metrics.clone(),
+            ready: ready.clone(),
+        };
+        tokio::spawn(async move {
+            if let Err(e) = server::serve(addr, health).await {
+                warn!(error = %e, %addr, "the health and metrics server stopped");
+            }
+        });
+    }
+    let leader = match &config.leader_election {
+        Some(le) => LeaderGate::elect(client.clone(), le)
+            .await
+            .map_err(|e| kube::Error::Service(Box::new(e)))?,
+        None => LeaderGate::always(),
+    };
     let ctx = Arc::new(Context {
+        metrics,
+        leader,
+        phases: Mutex::new(HashMap::new()),
         recorder: Recorder::new(client.clone(), reporter),
-        limiters: RateLimiters::new(config.rate_limit.clone()),
+        limiters: RateLimiters::new(config.rate_limit),
         failures: Mutex::new(HashMap::new()),
         client,
         config: config.clone(),
     });
     let controller = Controller::new(nodepools, watcher::Config::default().any_semantic());
     let store = controller.store();
+    let readiness = store.clone();
+    tokio::spawn(async move {
+        if readiness.wait_until_ready().await.is_ok() {
+            ready.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
     // A change of a credentials Secret re-reconciles the NodePools that name it.
     controller
         .with_config(kube::runtime::controller::Config::default().concurrency(config.concurrency))

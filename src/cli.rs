@@ -23,7 +23,7 @@ pub enum Command {
     /// Print the NodePool CustomResourceDefinition as YAML (what `crds/` holds).
     Crd,
     /// Run the controller against the cluster of the current kubeconfig (or in-cluster config).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
 }
 
 /// Flags of `run`.

@@ -148,9 +148,13 @@ mod tests {
         Duration::from_millis(n)
     }
 
-    // `tokio::test(start_paused = true)` needs tokio's `test-util` feature, which Cargo.toml
-    // does not enable; the bucket's arithmetic is tested with synthetic instants instead, and
-    // the async wait with a short real one.
+    // The bucket's arithmetic is tested with synthetic instants, the async wait with tokio's
+    // paused clock (`start_paused`: virtual time jumps straight to the next timer, so elapsed
+    // virtual time is exact), plus one short real-time check.
+    //
+    // The paused tests use rates whose intervals are whole milliseconds that binary floating
+    // point holds exactly (1/4 s, 1/8 s, 1/2 s): tokio's timer rounds a deadline up to the next
+    // millisecond, so an interval like 1/3 s would wake 0.33 ms late.
 
     #[test]
     fn burst_then_steady_rate() {
@@ -238,5 +242,217 @@ mod tests {
             assert_eq!(other.reserve_at(now), ms(0));
         }
         assert!(a2.reserve_at(now) > ms(900));
+    }
+
+    /// Time since `start`, in whole milliseconds (exact under a paused clock).
+    fn since(start: Instant) -> u64 {
+        Instant::now().duration_since(start).as_millis() as u64
+    }
+
+    /// Counts how often the wrapped future is polled.
+    struct CountPolls<F> {
+        inner: std::pin::Pin<Box<F>>,
+        polls: Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl<F: std::future::Future> std::future::Future for CountPolls<F> {
+        type Output = F::Output;
+
+        fn poll(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<F::Output> {
+            self.polls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.inner.as_mut().poll(cx)
+        }
+    }
+
+    fn count_polls<F: std::future::Future>(
+        fut: F,
+    ) -> (CountPolls<F>, Arc<std::sync::atomic::AtomicUsize>) {
+        let polls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        (
+            CountPolls {
+                inner: Box::pin(fut),
+                polls: polls.clone(),
+            },
+            polls,
+        )
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn virtual_time_burst_goes_at_once_then_one_every_interval() {
+        let bucket = TokenBucket::new(RateLimit {
+            per_second: 4.0,
+            burst: 3,
+        });
+        let start = Instant::now();
+        let mut done = Vec::new();
+        for _ in 0..7 {
+            bucket.acquire().await;
+            done.push(since(start));
+        }
+        // The burst of 3 at t=0, then exactly 1/rate = 250 ms apart.
+        assert_eq!(done, [0, 0, 0, 250, 500, 750, 1000]);
+
+        // A quiet period refills the bucket to the burst, never beyond it.
+        tokio::time::advance(Duration::from_secs(60)).await;
+        let start = Instant::now();
+        let mut done = Vec::new();
+        for _ in 0..5 {
+            bucket.acquire().await;
+            done.push(since(start));
+        }
+        assert_eq!(done, [0, 0, 0, 250, 500]);
+
+        // A partial refill: 125 ms after the last token half a token is back, so the next
+        // caller waits the other 125 ms.
+        tokio::time::advance(ms(125)).await;
+        let start = Instant::now();
+        bucket.acquire().await;
+        assert_eq!(since(start), 125);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_callers_of_one_account_share_one_bucket_and_never_exceed_the_rate() {
+        const CALLERS: u64 = 60;
+        const BURST: u64 = 4;
+        const INTERVAL_MS: u64 = 125; // 8 per second
+        let limiters = RateLimiters::new(RateLimit {
+            per_second: 8.0,
+            burst: BURST as u32,
+        });
+        let start = Instant::now();
+        // Every caller looks its bucket up in the registry itself, as every client does.
+        let tasks: Vec<_> = (0..CALLERS)
+            .map(|_| {
+                let limiters = limiters.clone();
+                tokio::spawn(async move {
+                    limiters.bucket(key("AK1", "cn-hangzhou")).acquire().await;
+                    since(start)
+                })
+            })
+            .collect();
+        let mut done = Vec::new();
+        for t in tasks {
+            done.push(t.await.unwrap());
+        }
+        done.sort_unstable();
+        // The exact schedule: the burst at once, then one caller every 125 ms, no two together.
+        let want: Vec<u64> = (0..CALLERS)
+            .map(|k| k.saturating_sub(BURST - 1) * INTERVAL_MS)
+            .collect();
+        assert_eq!(done, want);
+        assert_eq!(since(start), (CALLERS - BURST) * INTERVAL_MS);
+        // Over any one-second window (starting at any completion) no more than
+        // burst + rate * 1 s callers went through.
+        for (i, &t0) in done.iter().enumerate() {
+            let in_window = done[i..].iter().take_while(|&&t| t < t0 + 1000).count() as u64;
+            assert!(
+                in_window <= BURST + 8,
+                "{in_window} calls in [{t0}, {t0}+1000) ms"
+            );
+            // After the burst is spent the steady state holds exactly: 8 per second.
+            if t0 >= BURST * INTERVAL_MS && t0 + 1000 <= *done.last().unwrap() {
+                assert_eq!(in_window, 8, "window at {t0} ms");
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn different_accounts_regions_and_clouds_do_not_share() {
+        let limiters = RateLimiters::new(RateLimit {
+            per_second: 2.0,
+            burst: 1,
+        });
+        let keys = [
+            key("AK1", "cn-hangzhou"),
+            key("AK2", "cn-hangzhou"),
+            key("AK1", "cn-beijing"),
+            LimiterKey {
+                cloud: Cloud::Huawei,
+                ..key("AK1", "cn-hangzhou")
+            },
+        ];
+        let start = Instant::now();
+        let tasks: Vec<_> = keys
+            .iter()
+            .flat_map(|k| std::iter::repeat_n(k.clone(), 3))
+            .map(|k| {
+                let limiters = limiters.clone();
+                tokio::spawn(async move {
+                    limiters.bucket(k.clone()).acquire().await;
+                    (k, since(start))
+                })
+            })
+            .collect();
+        let mut by_key: HashMap<LimiterKey, Vec<u64>> = HashMap::new();
+        for t in tasks {
+            let (k, at) = t.await.unwrap();
+            by_key.entry(k).or_default().push(at);
+        }
+        // Each key paces only its own callers: 0, 500, 1000 ms for every one of the four.
+        for k in &keys {
+            let mut times = by_key.remove(k).unwrap();
+            times.sort_unstable();
+            assert_eq!(times, [0, 500, 1000], "{k:?}");
+        }
+        // Twelve calls in 1 s, where one shared bucket would have needed 5.5 s.
+        assert_eq!(since(start), 1000);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiting_sleeps_until_due_without_polling_in_between() {
+        let bucket = Arc::new(TokenBucket::new(RateLimit {
+            per_second: 0.5,
+            burst: 1,
+        }));
+        // The free token: ready on the first poll.
+        let (first, polls) = count_polls(bucket.acquire());
+        first.await;
+        assert_eq!(polls.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+        // Five waiters, due at 2, 4, 6, 8 and 10 s: each is polled once to start its sleep and
+        // once when woken at its due time, never in between.
+        let start = Instant::now();
+        let tasks: Vec<_> = (0..5)
+            .map(|_| {
+                let bucket = bucket.clone();
+                let (fut, polls) = count_polls(async move { bucket.acquire().await });
+                tokio::spawn(async move {
+                    fut.await;
+                    (
+                        since(start),
+                        polls.load(std::sync::atomic::Ordering::SeqCst),
+                    )
+                })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for t in tasks {
+            results.push(t.await.unwrap());
+        }
+        results.sort_unstable();
+        assert_eq!(
+            results,
+            [(2000, 2), (4000, 2), (6000, 2), (8000, 2), (10_000, 2)]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancelled_wait_still_spends_its_token() {
+        let bucket = TokenBucket::new(RateLimit {
+            per_second: 4.0,
+            burst: 1,
+        });
+        let start = Instant::now();
+        bucket.acquire().await;
+        // This caller gives up after 100 ms of its 250 ms wait...
+        let gave_up = tokio::time::timeout(ms(100), bucket.acquire()).await;
+        assert!(gave_up.is_err());
+        assert_eq!(since(start), 100);
+        // ...and its token stays spent: the next one is due at 500 ms, not 250 ms.
+        bucket.acquire().await;
+        assert_eq!(since(start), 500);
     }
 }

@@ -8,10 +8,11 @@ missing=()
 command -v openssl >/dev/null || missing+=(openssl)
 command -v curl >/dev/null || missing+=(curl)
 command -v ss >/dev/null || missing+=(iproute2)
+command -v lua5.1 >/dev/null || missing+=(lua5.1)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "prereqs: installing ${missing[*]} from Debian" >&2
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq >&2
+  $SUDO apt-get update -qq >&2 || true
   $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
 fi
 for tool in go cargo python3; do

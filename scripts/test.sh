@@ -19,6 +19,8 @@ cargo clippy --all-targets --locked -- -D warnings
 step "local control plane binaries"
 KUBE_BIN=$(tests/env/build.sh)
 tests/env/check-staging.sh
+NODEPOOL_KSTATUS=$(tests/env/build-kstatus.sh)
+export NODEPOOL_KSTATUS
 
 step "official cloud SDKs (field coverage)"
 VENV=$(tests/sdk/venv.sh)

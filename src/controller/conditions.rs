@@ -153,16 +153,45 @@ pub fn compute(outcome: &Outcome) -> Vec<Condition> {
     ]
 }
 
+/// `message` without the clouds' `(request ID …)` parts, which differ on every call.
+fn without_request_ids(message: &str) -> String {
+    const MARK: &str = " (request ID ";
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find(MARK) {
+        out.push_str(&rest[..start]);
+        rest = &rest[start + MARK.len()..];
+        rest = rest.find(')').map_or("", |end| &rest[end + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Merges freshly computed conditions into the previous ones: a condition keeps its
 /// `lastTransitionTime` while its status is unchanged, and gets `now` when it changes or is new.
+///
+/// A repeated failure that differs only in the cloud's request ID keeps the previous message:
+/// otherwise every failed attempt would change the status, and the status write would trigger
+/// the next reconcile at once, bypassing the backoff (a hot loop against a throttling cloud or
+/// refused credentials).
 pub fn merge(previous: &[Condition], fresh: Vec<Condition>, now: Timestamp) -> Vec<Condition> {
     fresh
         .into_iter()
         .map(|mut c| {
-            c.last_transition_time = match previous.iter().find(|p| p.type_ == c.type_) {
+            let prev = previous.iter().find(|p| p.type_ == c.type_);
+            c.last_transition_time = match prev {
                 Some(p) if p.status == c.status => p.last_transition_time.clone(),
                 _ => Time(now),
             };
+            if let Some(p) = prev
+                && p.status == c.status
+                && p.reason == c.reason
+                && p.observed_generation == c.observed_generation
+                && p.message != c.message
+                && without_request_ids(&p.message) == without_request_ids(&c.message)
+            {
+                c.message = p.message.clone();
+            }
             c
         })
         .collect()
@@ -297,6 +326,43 @@ mod tests {
             assert!(conds.iter().all(|c| c.observed_generation == Some(3)));
             assert!(conds.iter().all(|c| !c.message.is_empty()));
         }
+    }
+
+    #[test]
+    fn a_new_request_id_alone_does_not_change_the_message() {
+        let t0: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        let msg = |id: &str, what: &str| Failure {
+            reason: "CloudThrottled",
+            message: format!(
+                "listing node pools: CCE answered HTTP 429 APIG.0308: {what} (request ID {id})"
+            ),
+            retryable: true,
+        };
+        let first = merge(
+            &[],
+            compute(&outcome(None, false, Some(msg("aaa", "slow down")))),
+            t0,
+        );
+        let again = merge(
+            &first,
+            compute(&outcome(None, false, Some(msg("bbb", "slow down")))),
+            t0,
+        );
+        assert_eq!(first, again, "only the request ID differs: nothing changes");
+        let other = merge(
+            &again,
+            compute(&outcome(None, false, Some(msg("ccc", "limit 5")))),
+            t0,
+        );
+        assert!(
+            get(&other, SYNCED)
+                .message
+                .contains("limit 5 (request ID ccc)")
+        );
+        assert_eq!(
+            without_request_ids("a (request ID x) b (request ID y)"),
+            "a b"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! | CCE | `status.phase` `Synchronizing` or `Synchronized` (the SDK: both mean the pool has not reached its target yet) | `Synchronizing` |
 //! | CCE | empty `status.phase`, nodes still being created or deleted | `Synchronizing` |
 //! | CCE | empty `status.phase` (the seed: "an empty phase means normal"), nothing in flight | `Synchronized` |
+//! | ACK | a condition with status `True` whose reason names missing stock or quota (`OperationDenied.NoStock`, `…SoldOut…`, `QuotaExceed…`), state not `deleting`/`failed` | `SoldOut` |
 //! | ACK | `status.state` `active` | `Synchronized` |
 //! | ACK | `initial`, `scaling`, `removing`, `updating`, `upgrading`, `repairing` | `Synchronizing` |
 //! | ACK | `deleting` | `Deleting` |
@@ -84,7 +85,7 @@ impl fmt::Display for Phase {
 pub fn derive(cloud: Cloud, pool: &CloudPool) -> Phase {
     match cloud {
         Cloud::Huawei => derive_cce(pool),
-        Cloud::Alibaba => derive_ack(&pool.cloud_phase),
+        Cloud::Alibaba => derive_ack(pool),
     }
 }
 
@@ -115,11 +116,28 @@ fn derive_cce(pool: &CloudPool) -> Phase {
     }
 }
 
-fn derive_ack(state: &str) -> Phase {
-    match state {
+/// Whether an ACK condition reason says the cloud has no capacity for the pool's nodes.
+fn ack_capacity_reason(reason: &str) -> bool {
+    let r = reason.to_ascii_lowercase();
+    r.contains("nostock") || r.contains("soldout") || r.contains("quota")
+}
+
+fn derive_ack(pool: &CloudPool) -> Phase {
+    match pool.cloud_phase.as_str() {
+        "deleting" => return Phase::Deleting,
+        "failed" => return Phase::Error,
+        _ => {}
+    }
+    // ACK stays `active` when a scale-out fails for want of stock or quota: the pool is settled
+    // short of its target, which only its conditions (DescribeClusterNodePoolDetail) tell.
+    if pool.conditions.iter().any(|c| {
+        c.status.eq_ignore_ascii_case("True")
+            && c.reason.as_deref().is_some_and(ack_capacity_reason)
+    }) {
+        return Phase::SoldOut;
+    }
+    match pool.cloud_phase.as_str() {
         "active" => Phase::Synchronized,
-        "deleting" => Phase::Deleting,
-        "failed" => Phase::Error,
         _ => Phase::Synchronizing,
     }
 }
@@ -226,6 +244,46 @@ mod tests {
                 derive(Cloud::Alibaba, &pool(state, 0, 0, &[])),
                 want,
                 "{state}"
+            );
+        }
+    }
+
+    #[test]
+    fn ack_capacity_conditions_mean_sold_out() {
+        let with = |state: &str, reason: &str, status: &str| {
+            let mut p = pool(state, 0, 0, &[("ScalingFailed", status)]);
+            p.conditions[0].reason = Some(reason.into());
+            derive(Cloud::Alibaba, &p)
+        };
+        let rows = [
+            ("active", "OperationDenied.NoStock", "True", Phase::SoldOut),
+            ("active", "QuotaExceed.ElasticQuota", "True", Phase::SoldOut),
+            ("scaling", "OperationDenied.NoStock", "True", Phase::SoldOut),
+            (
+                "active",
+                "OperationDenied.NoStock",
+                "False",
+                Phase::Synchronized,
+            ),
+            (
+                "active",
+                "InvalidResourceType.NotSupported",
+                "True",
+                Phase::Synchronized,
+            ),
+            (
+                "deleting",
+                "OperationDenied.NoStock",
+                "True",
+                Phase::Deleting,
+            ),
+            ("failed", "OperationDenied.NoStock", "True", Phase::Error),
+        ];
+        for (state, reason, status, want) in rows {
+            assert_eq!(
+                with(state, reason, status),
+                want,
+                "{state} {reason} {status}"
             );
         }
     }

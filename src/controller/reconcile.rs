@@ -184,6 +184,72 @@ pub struct Context {
     leader: LeaderGate,
     /// The phase each NodePool was last counted in (for the per-phase gauge).
     phases: Mutex<HashMap<ObjectRef<NodePool>, &'static str>>,
+    /// The controller's own last status writes (see [`OwnWrites`]).
+    own_writes: Arc<OwnWrites>,
+}
+
+/// Per NodePool: the `resourceVersion` the controller's own last status write produced, and
+/// when the object is next due (the requeue or backoff the last reconcile chose).
+///
+/// Every status write comes back as a watch event, and kube's scheduler runs a triggered
+/// reconcile at once, replacing the pending requeue. Without this, each reconcile that writes
+/// the status is followed at once by another one with another cloud read: twice the reads, and
+/// after a failure the backoff is skipped. A reconcile of an object that is still exactly as
+/// the controller wrote it, before it is due, is therefore answered with the remaining wait.
+/// A change of the credentials Secret marks the NodePool, so its next reconcile is a real one.
+/// The `resourceVersion` of an own write, and when the object is next due.
+type OwnWrite = (String, Option<std::time::Instant>);
+
+#[derive(Default)]
+struct OwnWrites(
+    Mutex<HashMap<ObjectRef<NodePool>, OwnWrite>>,
+    Mutex<std::collections::HashSet<ObjectRef<NodePool>>>,
+);
+
+impl OwnWrites {
+    fn wrote(&self, key: ObjectRef<NodePool>, resource_version: Option<String>) {
+        let mut map = self.0.lock().expect("own writes lock");
+        match resource_version {
+            Some(rv) => {
+                map.insert(key, (rv, None));
+            }
+            None => {
+                map.remove(&key);
+            }
+        }
+    }
+
+    fn due_in(&self, key: &ObjectRef<NodePool>, delay: Option<Duration>) {
+        if let Some(entry) = self.0.lock().expect("own writes lock").get_mut(key) {
+            entry.1 = delay.map(|d| std::time::Instant::now() + d);
+        }
+    }
+
+    fn forget(&self, key: &ObjectRef<NodePool>) {
+        self.0.lock().expect("own writes lock").remove(key);
+    }
+
+    /// Makes the next reconcile of `key` a real one (something it depends on changed).
+    fn force(&self, key: ObjectRef<NodePool>) {
+        self.1.lock().expect("own writes lock").insert(key);
+    }
+
+    /// The remaining wait when `np` is unchanged since the controller's own write and not due.
+    fn not_due(&self, np: &NodePool) -> Option<Duration> {
+        let key = ObjectRef::from_obj(np);
+        if self.1.lock().expect("own writes lock").remove(&key) {
+            return None;
+        }
+        let map = self.0.lock().expect("own writes lock");
+        let (rv, due) = map.get(&key)?;
+        if np.metadata.resource_version.as_ref() != Some(rv) {
+            return None;
+        }
+        let left = due
+            .as_ref()?
+            .checked_duration_since(std::time::Instant::now())?;
+        (left > Duration::from_millis(50)).then_some(left)
+    }
 }
 
 /// Where a NodePool's pool lives and how it is named at the cloud.
@@ -247,7 +313,9 @@ impl Context {
 
     /// Writes the status and counts the NodePool in its phase.
     async fn write_status(&self, np: &NodePool, status: &NodePoolStatus) -> Result<(), Error> {
-        write_status(&self.client, np, status).await?;
+        let written = write_status(&self.client, np, status).await?;
+        self.own_writes
+            .wrote(ObjectRef::from_obj(np), written.metadata.resource_version);
         let phase = status
             .phase
             .as_deref()
@@ -260,6 +328,7 @@ impl Context {
     /// Releases the NodePool (removes the finalizer) and stops counting it.
     async fn release(&self, np: &NodePool) -> Result<(), Error> {
         set_finalizer(&self.client, np, false).await?;
+        self.own_writes.forget(&ObjectRef::from_obj(np));
         self.count_phase(np, None);
         Ok(())
     }
@@ -294,12 +363,15 @@ impl Context {
         }
     }
 
-    fn requeue_for(&self, phase: Option<Phase>) -> Action {
+    fn requeue_for(&self, np: &NodePool, phase: Option<Phase>) -> Action {
         let base = match phase {
             Some(p) if p.is_transient() => self.config.transient_poll,
             _ => self.config.resync,
         };
-        Action::requeue(jitter(base))
+        let delay = jitter(base);
+        self.own_writes
+            .due_in(&ObjectRef::from_obj(np), Some(delay));
+        Action::requeue(delay)
     }
 }
 
@@ -308,25 +380,26 @@ fn jitter(d: Duration) -> Duration {
     d.mul_f64(0.9 + fastrand::f64() * 0.2)
 }
 
-/// Writes the whole status by server-side apply with the controller's field manager.
+/// Writes the whole status by server-side apply with the controller's field manager; returns
+/// the object as written.
 async fn write_status(
     client: &Client,
     np: &NodePool,
     status: &NodePoolStatus,
-) -> Result<(), Error> {
+) -> Result<NodePool, Error> {
     let api: Api<NodePool> = Api::namespaced(client.clone(), &np.namespace().unwrap_or_default());
     let patch = json!({
         "apiVersion": "cloud.nodepool.dev/v1alpha1",
         "kind": "NodePool",
         "status": status,
     });
-    api.patch_status(
-        &np.name_any(),
-        &PatchParams::apply(FIELD_MANAGER).force(),
-        &Patch::Apply(&patch),
-    )
-    .await?;
-    Ok(())
+    Ok(api
+        .patch_status(
+            &np.name_any(),
+            &PatchParams::apply(FIELD_MANAGER).force(),
+            &Patch::Apply(&patch),
+        )
+        .await?)
 }
 
 /// Adds or removes the controller's finalizer by server-side apply (finalizers are a set, so
@@ -352,6 +425,18 @@ async fn set_finalizer(client: &Client, np: &NodePool, present: bool) -> Result<
         Err(kube::Error::Api(s)) if !present && s.code == 404 => Ok(()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The NodePool as the API server has it now (`None` when it is gone).
+///
+/// The controller's cache can lag behind the controller's own last status write: a reconcile
+/// right after a create may see the object without `status.id` and `status.createRequestedAt`,
+/// look the pool up by name, take it for a foreign pool (`NameTaken`) and overwrite the status,
+/// losing the ID. Before anything is looked up, created or released for a NodePool without an
+/// ID, it is therefore read afresh.
+async fn read_latest(client: &Client, np: &NodePool) -> Result<Option<NodePool>, Error> {
+    let api: Api<NodePool> = Api::namespaced(client.clone(), &np.namespace().unwrap_or_default());
+    Ok(api.get_opt(&np.name_any()).await?)
 }
 
 fn is_not_found(e: &CloudError) -> bool {
@@ -402,6 +487,10 @@ pub async fn reconcile(np: Arc<NodePool>, ctx: Arc<Context>) -> Result<Action, E
     );
     if !ctx.leader.is_leader() {
         return Ok(Action::requeue(FOLLOWER_RECHECK));
+    }
+    if let Some(left) = ctx.own_writes.not_due(&np) {
+        debug!(namespace = %np.namespace().unwrap_or_default(), name = %np.name_any(), ?left, "unchanged since the controller's own status write; not due yet");
+        return Ok(Action::requeue(left));
     }
     let started = std::time::Instant::now();
     let result = async {
@@ -455,6 +544,19 @@ async fn apply(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
     if !np.finalizers().iter().any(|f| f == FINALIZER) {
         set_finalizer(&ctx.client, np, true).await?;
     }
+    let latest;
+    let np = if np.status.as_ref().and_then(|s| s.id.as_ref()).is_none() {
+        match read_latest(&ctx.client, np).await? {
+            Some(n) if n.metadata.deletion_timestamp.is_some() => return cleanup(&n, ctx).await,
+            Some(n) => {
+                latest = n;
+                &latest
+            }
+            None => return Ok(Action::await_change()),
+        }
+    } else {
+        np
+    };
     let mut status = np.status.clone().unwrap_or_default();
     let prev_phase = status.phase.clone();
     let target = match target(np) {
@@ -498,7 +600,11 @@ async fn apply(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
 
     let Some(pool) = observed else {
         // Create, exactly once: record the intent, then call.
-        status.create_requested_at = Some(Timestamp::now().to_string());
+        // Keep the first intent: rewriting it on every attempt would change the status each
+        // time, and each status write triggers the next reconcile at once (no backoff).
+        if status.create_requested_at.is_none() {
+            status.create_requested_at = Some(Timestamp::now().to_string());
+        }
         status.phase = Some(Phase::Creating.as_str().to_string());
         finish_status(np, &mut status, Some(Phase::Creating), None);
         ctx.write_status(np, &status).await?;
@@ -539,7 +645,7 @@ async fn apply(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
                     ),
                 )
                 .await;
-                Ok(ctx.requeue_for(Some(phase)))
+                Ok(ctx.requeue_for(np, Some(phase)))
             }
             Err(e) => fail(np, ctx, status, Some(Phase::Creating), e.into(), "Create").await,
         };
@@ -592,7 +698,7 @@ async fn apply(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
         ctx.event(np, type_, phase.as_str(), "Observe", note).await;
     }
     ctx.write_status(np, &status).await?;
-    Ok(ctx.requeue_for(Some(phase)))
+    Ok(ctx.requeue_for(np, Some(phase)))
 }
 
 /// Finds the NodePool's pool at the cloud when the status has no ID yet: by the adopt
@@ -690,6 +796,18 @@ async fn cleanup(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
         ctx.release(np).await?;
         return Ok(Action::await_change());
     }
+    let latest;
+    let np = if np.status.as_ref().and_then(|s| s.id.as_ref()).is_none() {
+        match read_latest(&ctx.client, np).await? {
+            Some(n) => {
+                latest = n;
+                &latest
+            }
+            None => return Ok(Action::await_change()),
+        }
+    } else {
+        np
+    };
     let mut status = np.status.clone().unwrap_or_default();
     let target = match target(np) {
         Ok(t) => t,
@@ -761,7 +879,7 @@ async fn cleanup(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
     status.phase = Some(Phase::Deleting.as_str().to_string());
     finish_status(np, &mut status, Some(Phase::Deleting), None);
     ctx.write_status(np, &status).await?;
-    Ok(ctx.requeue_for(Some(Phase::Deleting)))
+    Ok(ctx.requeue_for(np, Some(Phase::Deleting)))
 }
 
 /// Per-object exponential backoff with jitter; terminal errors wait for a change (a spec or
@@ -770,20 +888,23 @@ pub fn error_policy(np: Arc<NodePool>, err: &Error, ctx: Arc<Context>) -> Action
     let key = ObjectRef::from_obj(np.as_ref());
     let n = {
         let mut map = ctx.failures.lock().expect("failure map lock");
-        let n = map.entry(key).or_insert(0);
+        let n = map.entry(key.clone()).or_insert(0);
         *n = n.saturating_add(1);
         *n
     };
     if !err.retryable() {
-        return Action::requeue(jitter(ctx.config.resync.max(Duration::from_secs(600))));
+        let delay = jitter(ctx.config.resync.max(Duration::from_secs(600)));
+        ctx.own_writes.due_in(&key, Some(delay));
+        return Action::requeue(delay);
     }
     let exp = ctx
         .config
         .backoff_base
         .saturating_mul(1u32 << (n - 1).min(16))
         .min(ctx.config.backoff_max);
-    let delay = err.retry_after().map_or(exp, |r| r.max(exp));
-    Action::requeue(jitter(delay))
+    let delay = jitter(err.retry_after().map_or(exp, |r| r.max(exp)));
+    ctx.own_writes.due_in(&key, Some(delay));
+    Action::requeue(delay)
 }
 
 /// Runs the controller until a shutdown signal.
@@ -824,6 +945,7 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
             .map_err(|e| kube::Error::Service(Box::new(e)))?,
         None => LeaderGate::always(),
     };
+    let own_writes = Arc::new(OwnWrites::default());
     let ctx = Arc::new(Context {
         metrics,
         leader,
@@ -831,17 +953,26 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
         recorder: Recorder::new(client.clone(), reporter),
         limiters: RateLimiters::new(config.rate_limit),
         failures: Mutex::new(HashMap::new()),
+        own_writes: own_writes.clone(),
         client,
         config: config.clone(),
     });
-    let controller = Controller::new(nodepools, watcher::Config::default().any_semantic());
-    let store = controller.store();
-    let readiness = store.clone();
+    // Readiness: a NodePool watch of the same scope has listed everything. Not
+    // `Store::wait_until_ready` on the controller's store: that is a oneshot underneath which
+    // wakes only the last task that polled it, and the controller's runner waits on it too —
+    // a second waiter either never wakes (readyz stays 503) or steals the runner's wake-up.
+    let probe = watcher::watcher(nodepools.clone(), watcher::Config::default().any_semantic());
     tokio::spawn(async move {
-        if readiness.wait_until_ready().await.is_ok() {
-            ready.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut probe = std::pin::pin!(probe);
+        while let Some(event) = probe.next().await {
+            if matches!(event, Ok(watcher::Event::InitDone)) {
+                ready.store(true, std::sync::atomic::Ordering::Relaxed);
+                break;
+            }
         }
     });
+    let controller = Controller::new(nodepools, watcher::Config::default().any_semantic());
+    let store = controller.store();
     // A change of a credentials Secret re-reconciles the NodePools that name it.
     controller
         .with_config(kube::runtime::controller::Config::default().concurrency(config.concurrency))
@@ -854,6 +985,7 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
                 .filter(|np| {
                     np.namespace() == ns && Some(&np.spec.credentials_ref.name) == name.as_ref()
                 })
+                .inspect(|np| own_writes.force(ObjectRef::from_obj(np.as_ref())))
                 .map(|np| ObjectRef::from_obj(np.as_ref()))
                 .collect::<Vec<_>>()
         })

@@ -4,238 +4,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use common::e2e::*;
 
-use k8s_openapi::api::core::v1::Secret;
-use kube::Client;
-use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
-use nodepool_controller::cloud::alibaba::{AlibabaClient, AlibabaConfig};
-use nodepool_controller::cloud::credentials::{AccessKey, HuaweiAuth};
-use nodepool_controller::cloud::huawei::{HuaweiClient, HuaweiConfig};
-use nodepool_controller::cloud::ratelimit::{RateLimit, RateLimiters};
-use nodepool_controller::cloud::{CloudPool, NodePoolProvider};
+use std::time::Duration;
+
+use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use nodepool_controller::crd::{NodePool, OWNER_TAG};
-use serde_json::{Value, json};
-
-const HW_AK: &str = "HWAKE2E0000000000001";
-const HW_SK: &str = "hw-e2e-secret-key-do-not-log";
-const ALI_AK: &str = "LTAIe2e00000000000001";
-const ALI_SK: &str = "ali-e2e-secret-do-not-log";
-const PROJECT: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
-const HW_CLUSTER: &str = "7e2f3a4b-5c6d-11ee-8c90-0255ac100b03";
-const ALI_CLUSTER: &str = "c61da77e8bfbc4c4c999af2b51b65a1b";
-
-/// A child process killed when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The cloud simulator on a free loopback port, with short lifecycle timings.
-fn start_sim() -> (Proc, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nodepool-cloudsim"))
-        .args(["--listen", "127.0.0.1:0"])
-        .args(["--huawei-account", &format!("{HW_AK}:{HW_SK}")])
-        .args(["--alibaba-account", &format!("{ALI_AK}:{ALI_SK}")])
-        .args(["--huawei-cluster", &format!("{PROJECT}/{HW_CLUSTER}")])
-        .args(["--alibaba-cluster", ALI_CLUSTER])
-        .args(["--provision-seconds", "1", "--node-seconds", "0.2"])
-        .args(["--delete-seconds", "1", "--update-seconds", "0.5"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the simulator starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("the simulator prints its address");
-    let addr = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .expect("an address")
-        .to_string();
-    (Proc(child), format!("http://{addr}"))
-}
-
-/// The controller binary, scoped to `namespace`, talking to the simulator at `sim`.
-fn start_controller(namespace: &str, sim: &str) -> Proc {
-    start_controller_with(namespace, sim, &[])
-}
-
-fn start_controller_with(namespace: &str, sim: &str, extra: &[&str]) -> Proc {
-    let child = Command::new(env!("CARGO_BIN_EXE_nodepool-controller"))
-        .args(["run", "--namespace", namespace])
-        .args(["--huawei-endpoint", sim, "--alibaba-endpoint", sim])
-        .args(["--poll-seconds", "0.3", "--resync-seconds", "20"])
-        .args(["--backoff-seconds", "0.3", "--backoff-max-seconds", "2"])
-        .args(["--cloud-rate", "200", "--cloud-burst", "200"])
-        .args(["--http-addr", "127.0.0.1:0"])
-        .args(extra)
-        .env("KUBECONFIG", common::kubeconfig_path())
-        .env("RUST_LOG", "info,kube=warn")
-        .stdout(Stdio::inherit())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the controller starts");
-    Proc(child)
-}
-
-fn huawei_client(sim: &str) -> Arc<dyn NodePoolProvider> {
-    let mut cfg = HuaweiConfig::new("cn-north-4", PROJECT);
-    cfg.endpoint = Some(sim.to_string());
-    let limiters = RateLimiters::new(RateLimit {
-        per_second: 100.0,
-        burst: 100,
-    });
-    Arc::new(
-        HuaweiClient::new(
-            cfg,
-            HuaweiAuth::AccessKey(AccessKey::new(HW_AK, HW_SK)),
-            &limiters,
-        )
-        .expect("a CCE client"),
-    )
-}
-
-fn alibaba_client(sim: &str) -> Arc<dyn NodePoolProvider> {
-    let mut cfg = AlibabaConfig::new("cn-hangzhou");
-    cfg.endpoint = Some(sim.to_string());
-    let limiters = RateLimiters::new(RateLimit {
-        per_second: 100.0,
-        burst: 100,
-    });
-    Arc::new(
-        AlibabaClient::new(cfg, AccessKey::new(ALI_AK, ALI_SK), &limiters).expect("an ACK client"),
-    )
-}
-
-async fn create_secrets(client: &Client, ns: &str) {
-    let api: Api<Secret> = Api::namespaced(client.clone(), ns);
-    for (name, data) in [
-        (
-            "huawei-credentials",
-            json!({"accessKey": HW_AK, "secretKey": HW_SK}),
-        ),
-        (
-            "alibaba-credentials",
-            json!({"accessKeyId": ALI_AK, "accessKeySecret": ALI_SK}),
-        ),
-    ] {
-        let secret: Secret = serde_json::from_value(json!({
-            "apiVersion": "v1", "kind": "Secret",
-            "metadata": {"name": name}, "stringData": data
-        }))
-        .expect("a secret");
-        api.create(&PostParams::default(), &secret)
-            .await
-            .expect("create secret");
-    }
-}
-
-fn huawei_pool(name: &str, nodes: i64) -> Value {
-    json!({
-        "apiVersion": "cloud.nodepool.dev/v1alpha1", "kind": "NodePool",
-        "metadata": {"name": name},
-        "spec": {
-            "credentialsRef": {"name": "huawei-credentials"},
-            "huawei": {
-                "region": "cn-north-4", "projectId": PROJECT, "clusterId": HW_CLUSTER,
-                "type": "vm", "initialNodeCount": nodes,
-                "nodeTemplate": {
-                    "flavor": "s6.large.2", "az": "cn-north-4a", "os": "EulerOS 2.9",
-                    "login": {"sshKey": "kp"},
-                    "rootVolume": {"volumetype": "SSD", "size": 40},
-                    "dataVolumes": [{"volumetype": "SSD", "size": 100}]
-                }
-            }
-        }
-    })
-}
-
-fn alibaba_pool(name: &str, nodes: i64) -> Value {
-    json!({
-        "apiVersion": "cloud.nodepool.dev/v1alpha1", "kind": "NodePool",
-        "metadata": {"name": name},
-        "spec": {
-            "credentialsRef": {"name": "alibaba-credentials"},
-            "alibaba": {
-                "regionId": "cn-hangzhou", "clusterId": ALI_CLUSTER,
-                "scalingGroup": {
-                    "vswitchIds": ["vsw-e2e0001"], "instanceTypes": ["ecs.g7.xlarge"],
-                    "instanceChargeType": "PostPaid", "keyPair": "kp", "desiredSize": nodes,
-                    "systemDiskCategory": "cloud_essd", "systemDiskSize": 120
-                },
-                "kubernetesConfig": {"runtime": "containerd"}
-            }
-        }
-    })
-}
-
-async fn create(api: &Api<NodePool>, manifest: Value) -> NodePool {
-    let np: NodePool = serde_json::from_value(manifest).expect("a NodePool");
-    api.create(&PostParams::default(), &np)
-        .await
-        .expect("create NodePool")
-}
-
-fn condition<'a>(
-    np: &'a NodePool,
-    type_: &str,
-) -> Option<&'a k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition> {
-    np.status
-        .as_ref()?
-        .conditions
-        .iter()
-        .find(|c| c.type_ == type_)
-}
-
-/// Waits until `pred` holds for the NodePool (or it is gone, when `pred` accepts `None`).
-async fn wait_for(
-    api: &Api<NodePool>,
-    name: &str,
-    what: &str,
-    timeout: Duration,
-    pred: impl Fn(Option<&NodePool>) -> bool,
-) -> Option<NodePool> {
-    let start = Instant::now();
-    loop {
-        let np = api.get_opt(name).await.expect("get NodePool");
-        if pred(np.as_ref()) {
-            return np;
-        }
-        if start.elapsed() > timeout {
-            panic!(
-                "{name}: not {what} after {timeout:?}; last seen: {}",
-                serde_json::to_string_pretty(&np.map(|n| n.status)).unwrap_or_default()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-fn ready_at(np: Option<&NodePool>, generation: i64) -> bool {
-    np.and_then(|n| condition(n, "Ready"))
-        .is_some_and(|c| c.status == "True" && c.observed_generation == Some(generation))
-}
-
-async fn pools_named(provider: &dyn NodePoolProvider, cluster: &str, name: &str) -> Vec<CloudPool> {
-    provider
-        .list(cluster)
-        .await
-        .expect("list cloud pools")
-        .into_iter()
-        .filter(|p| p.name == name)
-        .collect()
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn huawei_pool_is_created_updated_and_deleted() {
@@ -243,7 +18,7 @@ async fn huawei_pool_is_created_updated_and_deleted() {
     let ns = common::TestNamespace::new(&client, "e2e-hw").await;
     let (_sim, sim) = start_sim();
     create_secrets(&client, &ns.name).await;
-    let _controller = start_controller(&ns.name, &sim);
+    let _controller = Ctl::new(&ns.name, &sim).start();
     let api: Api<NodePool> = Api::namespaced(client.clone(), &ns.name);
     let cce = huawei_client(&sim);
 
@@ -315,7 +90,7 @@ async fn alibaba_pool_is_created_and_orphaned() {
     let ns = common::TestNamespace::new(&client, "e2e-ali").await;
     let (_sim, sim) = start_sim();
     create_secrets(&client, &ns.name).await;
-    let _controller = start_controller(&ns.name, &sim);
+    let _controller = Ctl::new(&ns.name, &sim).start();
     let api: Api<NodePool> = Api::namespaced(client.clone(), &ns.name);
     let ack = alibaba_client(&sim);
 
@@ -361,7 +136,7 @@ async fn missing_credentials_say_what_to_fix_and_recover_when_the_secret_appears
     let client = common::client().await;
     let ns = common::TestNamespace::new(&client, "e2e-creds").await;
     let (_sim, sim) = start_sim();
-    let _controller = start_controller(&ns.name, &sim);
+    let _controller = Ctl::new(&ns.name, &sim).start();
     let api: Api<NodePool> = Api::namespaced(client.clone(), &ns.name);
 
     create(&api, huawei_pool("nocreds", 1)).await;
@@ -437,7 +212,7 @@ async fn a_create_interrupted_before_the_status_write_is_adopted_not_repeated() 
     }
 
     // The controller comes back.
-    let _controller = start_controller(&ns.name, &sim);
+    let _controller = Ctl::new(&ns.name, &sim).start();
     for name in ["crashed", "crashed-ack"] {
         wait_for(&api, name, "Ready", Duration::from_secs(60), |n| {
             n.and_then(|n| condition(n, "Ready"))
@@ -476,7 +251,7 @@ async fn a_foreign_pool_with_the_same_name_is_not_taken_over_until_adopted() {
         .await
         .expect("a pool made outside Kubernetes");
 
-    let _controller = start_controller(&ns.name, &sim);
+    let _controller = Ctl::new(&ns.name, &sim).start();
     create(&api, manifest).await;
     let np = wait_for(
         &api,
@@ -529,6 +304,12 @@ async fn a_foreign_pool_with_the_same_name_is_not_taken_over_until_adopted() {
     ns.delete().await;
 }
 
+fn leader_ctl<'a>(ns: &'a str, sim: &'a str, elect: &[&str]) -> Ctl<'a> {
+    let mut ctl = Ctl::new(ns, sim);
+    ctl.extra = elect.iter().map(|s| s.to_string()).collect();
+    ctl
+}
+
 #[tokio::test]
 async fn two_replicas_elect_one_leader_and_fail_over() {
     use k8s_openapi::api::coordination::v1::Lease;
@@ -544,8 +325,8 @@ async fn two_replicas_elect_one_leader_and_fail_over() {
         "3",
     ];
     let mut replicas = vec![
-        start_controller_with(&ns.name, &sim, &elect),
-        start_controller_with(&ns.name, &sim, &elect),
+        leader_ctl(&ns.name, &sim, &elect).start(),
+        leader_ctl(&ns.name, &sim, &elect).start(),
     ];
     let api: Api<NodePool> = Api::namespaced(client.clone(), &ns.name);
     let cce = huawei_client(&sim);
@@ -618,5 +399,128 @@ async fn two_replicas_elect_one_leader_and_fail_over() {
         holder, holder_after,
         "the surviving replica holds the Lease"
     );
+    ns.delete().await;
+}
+
+/// A kubeconfig for the local control plane that authenticates as `token`.
+fn kubeconfig_with_token(token: &str, path: &std::path::Path) {
+    let admin =
+        kube::config::Kubeconfig::read_from(common::kubeconfig_path()).expect("admin kubeconfig");
+    let mut kc = admin.clone();
+    for named in &mut kc.auth_infos {
+        named.auth_info = Some(kube::config::AuthInfo {
+            token: Some(token.to_string().into()),
+            ..kube::config::AuthInfo::default()
+        });
+    }
+    let yaml = serde_yaml::to_string(&kc).expect("kubeconfig YAML");
+    std::fs::write(path, yaml).expect("write kubeconfig");
+}
+
+/// The controller runs under a token of the ServiceAccount in `deploy/base`, bound to exactly the
+/// shipped RBAC: a verb missing from `deploy/base/rbac.yaml` fails this test.
+#[tokio::test]
+async fn the_shipped_rbac_is_all_the_controller_needs() {
+    let client = common::client().await;
+    let ns = common::TestNamespace::new(&client, "e2e-rbac").await;
+    let out = common::kubectl()
+        .args([
+            "apply",
+            "-k",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/base"),
+        ])
+        .output()
+        .expect("kubectl runs");
+    assert!(
+        out.status.success(),
+        "apply deploy/base: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = common::kubectl()
+        .args([
+            "-n",
+            "nodepool-system",
+            "create",
+            "token",
+            "nodepool-controller",
+            "--duration=1h",
+        ])
+        .output()
+        .expect("kubectl runs");
+    assert!(
+        out.status.success(),
+        "create token: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout)
+        .expect("token")
+        .trim()
+        .to_string();
+    let dir = std::env::temp_dir().join(common::unique("rbac"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let kubeconfig = dir.join("controller.kubeconfig");
+    kubeconfig_with_token(&token, &kubeconfig);
+
+    // The ServiceAccount really is confined: it cannot, for example, delete NodePools.
+    let can = common::kubectl()
+        .args([
+            "--token",
+            &token,
+            "auth",
+            "can-i",
+            "delete",
+            "nodepools.cloud.nodepool.dev",
+            "-n",
+            &ns.name,
+        ])
+        .output()
+        .expect("kubectl runs");
+    assert_eq!(String::from_utf8_lossy(&can.stdout).trim(), "no");
+
+    let (_sim, sim) = start_sim();
+    create_secrets(&client, &ns.name).await;
+    let lease = common::unique("rbac-lease");
+    let mut ctl = Ctl::new(&ns.name, &sim);
+    ctl.kubeconfig = Some(&kubeconfig);
+    ctl.extra = [
+        "--leader-elect",
+        "--leader-election-namespace",
+        "nodepool-system",
+        "--lease-name",
+        &lease,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let _controller = ctl.start();
+    let api: Api<NodePool> = Api::namespaced(client.clone(), &ns.name);
+
+    create(&api, alibaba_pool("rbac", 1)).await;
+    let np = wait_for(&api, "rbac", "Ready", Duration::from_secs(60), |n| {
+        ready_at(n, 1)
+    })
+    .await
+    .expect("present");
+    assert!(
+        np.metadata
+            .finalizers
+            .as_ref()
+            .is_some_and(|f| !f.is_empty()),
+        "finalizer patched"
+    );
+    let events = events_for(&client, &ns.name, "rbac").await;
+    assert!(
+        reasons(&events).contains(&"Created".to_string()),
+        "Events created: {:?}",
+        reasons(&events)
+    );
+    api.delete("rbac", &DeleteParams::default())
+        .await
+        .expect("delete");
+    wait_for(&api, "rbac", "gone", Duration::from_secs(60), |n| {
+        n.is_none()
+    })
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
     ns.delete().await;
 }

@@ -2,6 +2,8 @@
 //! control plane started by `tests/env/up.sh` (see `scripts/test.sh`).
 #![allow(dead_code)]
 
+pub mod e2e;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 

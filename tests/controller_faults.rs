@@ -127,9 +127,11 @@ async fn a_throttled_account_backs_off_and_every_pool_becomes_ready_once() {
     let client = common::client().await;
     let ns = common::TestNamespace::new(&client, "flt-throttle").await;
     let (_sim, sim) = start_sim();
+    // A burst far below what six creates need: the account is throttled at once. Reads are
+    // batched per cluster, so a mild limit would never be reached.
     sim_put_faults(
         &sim,
-        json!({"accounts": {HW_AK: {"rate_limit_per_minute": 30}}}),
+        json!({"accounts": {HW_AK: {"rate_limit_per_minute": 4}}}),
     )
     .await;
     create_secrets(&client, &ns.name).await;
@@ -139,6 +141,13 @@ async fn a_throttled_account_backs_off_and_every_pool_becomes_ready_once() {
     for i in 0..POOLS {
         create(&api, huawei_pool(&format!("busy-{i}"), 1)).await;
     }
+    // Throttled for 5 s, then the cloud allows 60 requests a minute.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    sim_put_faults(
+        &sim,
+        json!({"accounts": {HW_AK: {"rate_limit_per_minute": 60}}}),
+    )
+    .await;
     for i in 0..POOLS {
         wait_for(
             &api,
@@ -166,10 +175,10 @@ async fn a_throttled_account_backs_off_and_every_pool_becomes_ready_once() {
         POOLS as u64,
         "exactly one successful create per NodePool"
     );
-    // No hot loop: the account allows 30 requests a minute; with backoff the controller
-    // stays within a small multiple of what it needs (a hot loop makes thousands).
+    // No hot loop: the account allows 4 requests, then 60 a minute; with backoff the
+    // controller stays within a small multiple of what it needs (a hot loop makes thousands).
     let elapsed_min = (took.as_secs_f64() + 3.0) / 60.0;
-    let allowed = 30.0 + 30.0 * elapsed_min;
+    let allowed = 4.0 + 60.0 + 60.0 * elapsed_min;
     eprintln!(
         "throttle: {before_check} requests ({throttled} throttled) in {:.1}s; the account allows {allowed:.0}",
         took.as_secs_f64() + 3.0
@@ -896,7 +905,7 @@ async fn metrics_and_readiness_are_served() {
     assert!(
         sample(
             &text,
-            r#"nodepool_cloud_requests_total{cloud="huawei",operation="get",outcome="ok"}"#
+            r#"nodepool_cloud_requests_total{cloud="huawei",operation="list",outcome="ok"}"#
         )
         .unwrap_or(0.0)
             >= 1.0,

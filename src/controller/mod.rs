@@ -5,6 +5,7 @@ pub mod credentials;
 pub mod leader;
 pub mod metered;
 pub mod phase;
+pub mod reads;
 pub mod reconcile;
 pub mod update;
 

@@ -30,6 +30,7 @@ use super::credentials::{self, Credentials, CredentialsError};
 use super::leader::{FOLLOWER_RECHECK, LeaderElection, LeaderGate};
 use super::metered::Metered;
 use super::phase::{self, Phase};
+use super::reads::{ClusterKey, ClusterReads, Read};
 use super::update;
 use crate::cloud::alibaba::{AlibabaClient, AlibabaConfig};
 use crate::cloud::http::HttpConfig;
@@ -186,6 +187,11 @@ pub struct Context {
     phases: Mutex<HashMap<ObjectRef<NodePool>, &'static str>>,
     /// The controller's own last status writes (see [`OwnWrites`]).
     own_writes: Arc<OwnWrites>,
+    /// Batched reads: one list per cloud cluster (see [`ClusterReads`]).
+    reads: Arc<ClusterReads>,
+    /// When the controller last changed each NodePool's cloud pool (create, update, delete):
+    /// reads from before that moment are not used for it.
+    changed: Mutex<HashMap<ObjectRef<NodePool>, tokio::time::Instant>>,
 }
 
 /// Per NodePool: the `resourceVersion` the controller's own last status write produced, and
@@ -329,8 +335,87 @@ impl Context {
     async fn release(&self, np: &NodePool) -> Result<(), Error> {
         set_finalizer(&self.client, np, false).await?;
         self.own_writes.forget(&ObjectRef::from_obj(np));
+        self.changed
+            .lock()
+            .expect("changed map lock")
+            .remove(&ObjectRef::from_obj(np));
         self.count_phase(np, None);
         Ok(())
+    }
+
+    /// Records that the controller is about to change the NodePool's cloud pool.
+    fn mark_changed(&self, np: &NodePool) {
+        self.changed
+            .lock()
+            .expect("changed map lock")
+            .insert(ObjectRef::from_obj(np), tokio::time::Instant::now());
+    }
+
+    /// Reads the NodePool's pool `id` through its cluster's batched list (falling back to a GET
+    /// when the list does not show it, or when only the detail view tells the truth).
+    async fn observe_pool(
+        &self,
+        np: &NodePool,
+        target: &Target,
+        provider: &dyn NodePoolProvider,
+        id: &str,
+    ) -> Result<CloudPool, CloudError> {
+        let key = ClusterKey {
+            cloud: target.cloud,
+            credentials: format!(
+                "{}/{}",
+                np.namespace().unwrap_or_default(),
+                np.spec.credentials_ref.name
+            ),
+            region: np
+                .spec
+                .huawei
+                .as_ref()
+                .map(|h| h.region.clone())
+                .or_else(|| np.spec.alibaba.as_ref().map(|a| a.region_id.clone()))
+                .unwrap_or_default(),
+            project: np
+                .spec
+                .huawei
+                .as_ref()
+                .map(|h| h.project_id.clone())
+                .unwrap_or_default(),
+            cluster: target.cluster.clone(),
+        };
+        let steady = np
+            .status
+            .as_ref()
+            .and_then(|s| s.phase.as_deref())
+            .and_then(|p| Phase::ALL.into_iter().find(|x| x.as_str() == p))
+            .is_some_and(|p| !p.is_transient());
+        let max_age = if steady {
+            self.config.resync / 2
+        } else {
+            self.config.transient_poll
+        };
+        let not_before = self
+            .changed
+            .lock()
+            .expect("changed map lock")
+            .get(&ObjectRef::from_obj(np))
+            .copied();
+        match self
+            .reads
+            .read(&key, provider, id, not_before, max_age)
+            .await?
+        {
+            // ACK lists carry no conditions: a settled pool with failed nodes is read in detail
+            // to tell a sold-out pool from a healthy one.
+            Read::Found(pool)
+                if target.cloud == Cloud::Alibaba
+                    && pool.cloud_phase == "active"
+                    && pool.nodes.failed.unwrap_or(0) > 0 =>
+            {
+                provider.get(&target.cluster, id).await
+            }
+            Read::Found(pool) => Ok(pool),
+            Read::Absent => provider.get(&target.cluster, id).await,
+        }
     }
 
     fn count_phase(&self, np: &NodePool, phase: Option<&'static str>) {
@@ -574,7 +659,7 @@ async fn apply(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
 
     // Observe: one cloud read.
     let observed = match status.id.clone() {
-        Some(id) => match provider.get(&target.cluster, &id).await {
+        Some(id) => match ctx.observe_pool(np, &target, provider.as_ref(), &id).await {
             Ok(pool) => Some(pool),
             Err(e) if is_not_found(&e) => {
                 ctx.event(
@@ -613,6 +698,7 @@ async fn apply(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
             (None, Some(a)) => update::alibaba_create(a, &np.name_any(), &uid),
             (None, None) => return fail(np, ctx, status, None, Error::NoCloud, "Create").await,
         };
+        ctx.mark_changed(np);
         return match provider.create(&target.cluster, &body).await {
             Ok(created) => {
                 info!(id = %created.id, "created the cloud pool");
@@ -661,6 +747,7 @@ async fn apply(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
                 return fail(np, ctx, status, Some(phase), Error::NoCloud, "Update").await;
             }
         };
+        ctx.mark_changed(np);
         match provider.update(&target.cluster, &pool.id, &upd).await {
             Ok(_) => {
                 status.applied_generation = Some(generation);
@@ -835,12 +922,13 @@ async fn cleanup(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
         return Ok(Action::await_change());
     };
     // Delete until the cloud confirms the pool is gone.
-    let gone = match provider.get(&target.cluster, &id).await {
+    let gone = match ctx.observe_pool(np, &target, provider.as_ref(), &id).await {
         Err(e) if is_not_found(&e) => true,
         Err(e) => return fail(np, ctx, status, Some(Phase::Deleting), e.into(), "Delete").await,
         Ok(pool) => {
             let phase = observe(&mut status, target.cloud, &pool);
             if phase != Phase::Deleting {
+                ctx.mark_changed(np);
                 match provider.delete(&target.cluster, &id).await {
                     Ok(_) => {
                         ctx.event(
@@ -946,6 +1034,18 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
         None => LeaderGate::always(),
     };
     let own_writes = Arc::new(OwnWrites::default());
+    // Batched reads; snapshots older than a resync are dropped so memory holds only recent lists.
+    let reads = Arc::new(ClusterReads::default());
+    {
+        let reads = reads.clone();
+        let every = config.resync;
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                reads.evict_older_than(every);
+            }
+        });
+    }
     let ctx = Arc::new(Context {
         metrics,
         leader,
@@ -954,6 +1054,8 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
         limiters: RateLimiters::new(config.rate_limit),
         failures: Mutex::new(HashMap::new()),
         own_writes: own_writes.clone(),
+        reads: reads.clone(),
+        changed: Mutex::new(HashMap::new()),
         client,
         config: config.clone(),
     });

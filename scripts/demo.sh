@@ -23,6 +23,8 @@ stop_pid() {
 if [ "${1:-}" = "down" ]; then
   stop_pid controller
   stop_pid cloudsim
+  # The simulated clouds go with the control plane, so the next demo starts clean.
+  rm -f "$DEMO_DIR/cloudsim-state.json"
   exec tests/env/down.sh
 fi
 
@@ -50,7 +52,7 @@ echo $! >"$DEMO_DIR/cloudsim.pid"
 
 echo "==> controller"
 NODEPOOL_HUAWEI_ENDPOINT="http://127.0.0.1:$SIM_PORT" NODEPOOL_ALIBABA_ENDPOINT="http://127.0.0.1:$SIM_PORT" \
-  target/debug/nodepool-controller run --poll-seconds 1 --http-addr 127.0.0.1:18081 \
+  target/debug/nodepool-controller run --namespace demo --poll-seconds 1 --http-addr 127.0.0.1:18081 \
   >"$DEMO_DIR/controller.log" 2>&1 &
 echo $! >"$DEMO_DIR/controller.pid"
 

@@ -524,3 +524,76 @@ async fn the_shipped_rbac_is_all_the_controller_needs() {
     let _ = std::fs::remove_dir_all(&dir);
     ns.delete().await;
 }
+
+/// Deleting a NodePool whose credentials are gone does not hang silently: the condition says
+/// what blocks it and how to release it, and switching to `Orphan` does.
+#[tokio::test]
+async fn a_delete_blocked_by_missing_credentials_says_how_to_release_it() {
+    let client = common::client().await;
+    let ns = common::TestNamespace::new(&client, "e2e-stuck").await;
+    let (_sim, sim) = start_sim();
+    create_secrets(&client, &ns.name).await;
+    let _controller = Ctl::new(&ns.name, &sim).start();
+    let api: Api<NodePool> = Api::namespaced(client.clone(), &ns.name);
+
+    create(&api, huawei_pool("stuck", 1)).await;
+    // `kubectl wait` works on the Ready condition, as GitOps tools and scripts use it.
+    let out = common::kubectl()
+        .args([
+            "-n",
+            &ns.name,
+            "wait",
+            "--for=condition=Ready",
+            "nodepool/stuck",
+            "--timeout=60s",
+        ])
+        .output()
+        .expect("kubectl runs");
+    assert!(
+        out.status.success(),
+        "kubectl wait: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = api
+        .get("stuck")
+        .await
+        .expect("get")
+        .status
+        .and_then(|s| s.id)
+        .expect("id");
+
+    Api::<k8s_openapi::api::core::v1::Secret>::namespaced(client.clone(), &ns.name)
+        .delete("huawei-credentials", &DeleteParams::default())
+        .await
+        .expect("delete the Secret");
+    api.delete("stuck", &DeleteParams::default())
+        .await
+        .expect("delete");
+    let np = wait_for(&api, "stuck", "blocked", Duration::from_secs(30), |n| {
+        n.and_then(|n| condition(n, "Stalled"))
+            .is_some_and(|c| c.status == "True" && c.reason == "CredentialsSecretMissing")
+    })
+    .await
+    .expect("still there");
+    let message = &condition(&np, "Stalled").expect("Stalled").message;
+    assert!(message.contains("deletionPolicy: Orphan"), "{message}");
+    assert!(np.metadata.deletion_timestamp.is_some());
+
+    api.patch(
+        "stuck",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"spec": {"deletionPolicy": "Orphan"}})),
+    )
+    .await
+    .expect("switch to Orphan");
+    wait_for(&api, "stuck", "gone", Duration::from_secs(30), |n| {
+        n.is_none()
+    })
+    .await;
+    // Orphaned: the cloud pool is still there.
+    huawei_client(&sim)
+        .get(HW_CLUSTER, &id)
+        .await
+        .expect("the pool stays");
+    ns.delete().await;
+}

@@ -15,6 +15,7 @@ scripts/prereqs.sh
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --test chaos --locked -- -D warnings
 
 step "local control plane binaries"
 KUBE_BIN=$(tests/env/build.sh)

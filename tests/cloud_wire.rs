@@ -907,7 +907,7 @@ async fn alibaba_find_by_tag_uses_scaling_group_tags() {
     let server = Server::start(vec![
         json_reply(200, list.clone()),
         json_reply(200, list.clone()),
-        json_reply(200, json!({})),
+        json_reply(200, json!({"nodepools": []})),
     ])
     .await;
     let client = alibaba(&server);

@@ -569,9 +569,13 @@ async fn a_delete_blocked_by_missing_credentials_says_how_to_release_it() {
     api.delete("stuck", &DeleteParams::default())
         .await
         .expect("delete");
+    // (The Secret's removal alone already stalls the NodePool; the deletion adds the way out.)
     let np = wait_for(&api, "stuck", "blocked", Duration::from_secs(30), |n| {
-        n.and_then(|n| condition(n, "Stalled"))
-            .is_some_and(|c| c.status == "True" && c.reason == "CredentialsSecretMissing")
+        n.and_then(|n| condition(n, "Stalled")).is_some_and(|c| {
+            c.status == "True"
+                && c.reason == "CredentialsSecretMissing"
+                && c.message.contains("deletionPolicy: Orphan")
+        })
     })
     .await
     .expect("still there");

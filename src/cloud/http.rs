@@ -175,6 +175,10 @@ pub(crate) fn check_region(cloud: Cloud, region: &str) -> Result<(), CloudError>
     }
 }
 
+/// The largest cloud answer read; node-pool answers are a few KiB each, a list of
+/// thousands of pools a few MiB.
+pub(crate) const MAX_BODY: usize = 32 << 20;
+
 /// One attempt's request, fully built and signed.
 pub(crate) struct Prepared {
     pub(crate) method: Method,
@@ -335,11 +339,35 @@ impl Transport {
                 )
             })
             .collect();
-        let body = response
-            .bytes()
+        // Read at most MAX_BODY bytes: a cloud answer larger than that is refused, never
+        // buffered whole.
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
             .map_err(|e| transport_error(cloud, operation, e))?
-            .to_vec();
+        {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(CloudError::Decode {
+                    cloud,
+                    operation,
+                    status,
+                    detail: format!("the answer is larger than {} MiB", MAX_BODY >> 20),
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if (300..400).contains(&status) {
+            // Redirects are not followed (a signed request is never re-sent elsewhere), and no
+            // node-pool call answers with one.
+            return Err(CloudError::Decode {
+                cloud,
+                operation,
+                status,
+                detail: "unexpected redirect".to_owned(),
+            });
+        }
         if status >= 400 {
             let pairs: Vec<(&str, &str)> = headers
                 .iter()

@@ -15,7 +15,7 @@
 use std::fmt;
 
 use async_trait::async_trait;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub mod alibaba;
@@ -193,6 +193,17 @@ pub trait NodePoolProvider: Send + Sync {
         pool_id: &str,
         desired: u32,
     ) -> Result<Accepted, CloudError>;
+}
+
+/// Deserializes a field so that `null` and absence differ: absent → `None` (with
+/// `#[serde(default)]`), `null` → `Some(None)`, a value → `Some(Some(v))`. A list answer that
+/// lacks its list must not read as "no pools".
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Ok(Some(Option::deserialize(d)?))
 }
 
 /// Picks the only element of `matches`, `None` for none, [`CloudError::Ambiguous`] for several.

@@ -320,8 +320,16 @@ impl Context {
     /// Writes the status and counts the NodePool in its phase.
     async fn write_status(&self, np: &NodePool, status: &NodePoolStatus) -> Result<(), Error> {
         let written = write_status(&self.client, np, status).await?;
-        self.own_writes
-            .wrote(ObjectRef::from_obj(np), written.metadata.resource_version);
+        // Only a write to the object as this reconcile saw it may suppress the echo: if the
+        // spec, the deletion or the annotations changed meanwhile, the next reconcile is real.
+        let same = written.metadata.generation == np.metadata.generation
+            && written.metadata.deletion_timestamp.is_some()
+                == np.metadata.deletion_timestamp.is_some()
+            && written.metadata.annotations == np.metadata.annotations;
+        self.own_writes.wrote(
+            ObjectRef::from_obj(np),
+            written.metadata.resource_version.filter(|_| same),
+        );
         let phase = status
             .phase
             .as_deref()

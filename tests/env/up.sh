@@ -104,6 +104,17 @@ if [ -z "$ready" ]; then
 fi
 
 $KUBECTL apply --server-side --force-conflicts -f "$ROOT/crds/" >/dev/null
-$KUBECTL wait --for=condition=Established crd --all --timeout=60s >/dev/null
+# `kubectl wait` fails at once on a CRD that has no status yet, so poll instead.
+established=""
+for _ in $(seq 1 600); do
+  established=$($KUBECTL get crd nodepools.cloud.nodepool.dev \
+    -o jsonpath='{.status.conditions[?(@.type=="Established")].status}' 2>/dev/null || true)
+  [ "$established" = True ] && break
+  sleep 0.1
+done
+if [ "$established" != True ]; then
+  log "the NodePool CRD did not become Established"
+  exit 1
+fi
 log "control plane ready on https://127.0.0.1:$KUBE_PORT in $(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")s"
 echo "export KUBECONFIG=$KCFG"

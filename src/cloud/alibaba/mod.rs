@@ -299,7 +299,16 @@ impl AlibabaClient {
             )
             .await?;
         let list: model::NodePoolList = decode_json(CLOUD, Operation::List, &response)?;
-        Ok(list.nodepools.unwrap_or_default())
+        list.nodepools
+            .map(Option::unwrap_or_default)
+            .ok_or_else(|| CloudError::Decode {
+                cloud: CLOUD,
+                operation: Operation::List,
+                status: response.status,
+                // An answer without the list is not "no pools": reading it so would make the
+                // controller create a pool that exists.
+                detail: "the list answer has no `nodepools`".to_owned(),
+            })
     }
 
     /// ModifyClusterNodePool: `PUT /clusters/{ClusterId}/nodepools/{NodepoolId}`, node count
@@ -451,7 +460,18 @@ impl NodePoolProvider for AlibabaClient {
         let pool = self
             .describe_cluster_node_pool_detail(cluster_id, pool_id)
             .await?;
-        to_pool(Operation::Get, &pool)
+        let view = to_pool(Operation::Get, &pool)?;
+        if view.id != pool_id {
+            // An answer about another pool must never be taken for this one: its ID would go
+            // into the NodePool's status and later updates and deletes to the wrong pool.
+            return Err(CloudError::Decode {
+                cloud: CLOUD,
+                operation: Operation::Get,
+                status: 200,
+                detail: format!("the answer describes pool {:?}, not {pool_id:?}", view.id),
+            });
+        }
+        Ok(view)
     }
 
     async fn list(&self, cluster_id: &str) -> Result<Vec<CloudPool>, CloudError> {

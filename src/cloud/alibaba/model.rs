@@ -108,9 +108,14 @@ pub struct Condition {
 /// DescribeClusterNodePools: `{nodepools: [...]}`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct NodePoolList {
-    /// The pools (absent or `null` = none).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nodepools: Option<Vec<NodePool>>,
+    /// The pools: `None` when the answer lacks the field (an error for the caller),
+    /// `Some(None)` for `null` (no pools).
+    #[serde(
+        default,
+        deserialize_with = "crate::cloud::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub nodepools: Option<Option<Vec<NodePool>>>,
     /// Fields this model does not name.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

@@ -289,7 +289,16 @@ impl HuaweiClient {
             )
             .await?;
         let list: model::NodePoolList = decode_json(CLOUD, Operation::List, &response)?;
-        Ok(list.items.unwrap_or_default())
+        list.items
+            .map(Option::unwrap_or_default)
+            .ok_or_else(|| CloudError::Decode {
+                cloud: CLOUD,
+                operation: Operation::List,
+                status: response.status,
+                // An answer without the list is not "no pools": reading it so would make the
+                // controller create a pool that exists.
+                detail: "the list answer has no `items`".to_owned(),
+            })
     }
 
     /// `update_node_pool`: `PUT .../nodepools/{id}` with a `NodePoolUpdate` body, node count
@@ -438,7 +447,18 @@ impl NodePoolProvider for HuaweiClient {
 
     async fn get(&self, cluster_id: &str, pool_id: &str) -> Result<CloudPool, CloudError> {
         let pool = self.show_node_pool(cluster_id, pool_id).await?;
-        to_pool(Operation::Get, &pool)
+        let view = to_pool(Operation::Get, &pool)?;
+        if view.id != pool_id {
+            // An answer about another pool must never be taken for this one: its ID would go
+            // into the NodePool's status and later updates and deletes to the wrong pool.
+            return Err(CloudError::Decode {
+                cloud: CLOUD,
+                operation: Operation::Get,
+                status: 200,
+                detail: format!("the answer describes pool {:?}, not {pool_id:?}", view.id),
+            });
+        }
+        Ok(view)
     }
 
     async fn list(&self, cluster_id: &str) -> Result<Vec<CloudPool>, CloudError> {

@@ -128,9 +128,14 @@ pub struct Condition {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NodePoolList {
-    /// The pools (absent or `null` = none).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub items: Option<Vec<NodePool>>,
+    /// The pools: `None` when the answer lacks the field (an error for the caller),
+    /// `Some(None)` for `null` (no pools).
+    #[serde(
+        default,
+        deserialize_with = "crate::cloud::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub items: Option<Option<Vec<NodePool>>>,
     /// Fields this model does not name.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

@@ -1,14 +1,6 @@
 #!/usr/bin/env bash
-# Creates (once) a virtualenv outside the repository holding the clouds' official
-# Python SDKs at the versions the project is checked against; prints its path.
+# The virtualenv holding the clouds' official Python SDKs at the versions the
+# project is checked against (outside the repository); prints its path.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-KEY=$(sha256sum "$HERE/requirements.txt" | cut -c1-12)
-VENV="${NODEPOOL_SDK_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/nodepool-controller/sdk-venv-$KEY}"
-if [ ! -x "$VENV/bin/python" ] || [ ! -f "$VENV/.complete" ]; then
-  rm -rf "$VENV"
-  python3 -m venv "$VENV" >&2
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$HERE/requirements.txt" >&2
-  touch "$VENV/.complete"
-fi
-echo "$VENV"
+exec "$HERE/../env/venv.sh" "$HERE/requirements.txt" sdk "${NODEPOOL_SDK_VENV:-}"

@@ -287,6 +287,10 @@ impl Transport {
                 Ok(response) => return Ok(response),
                 Err(err) => err,
             };
+            if err.kind() == ErrorKind::Throttled {
+                // Every caller of the account slows down, not only this one.
+                self.limiter.throttled(err.retry_after());
+            }
             let retryable = matches!(err.kind(), ErrorKind::Throttled | ErrorKind::Transient);
             if !idempotent || !retryable || attempt >= self.retry.max_attempts {
                 return Err(err);

@@ -5,6 +5,10 @@
 //! Waiting is async (`tokio::time::sleep` until the token is due), never a busy loop. A caller
 //! reserves its token when it asks: callers are served in the order they ask, and a caller whose
 //! wait is cancelled still spends its token (the bucket stays conservative).
+//!
+//! When the cloud throttles anyway, the bucket halves its rate and honours the cloud's retry
+//! hint for every caller of the account, then grows back to the configured rate (additive
+//! increase, multiplicative decrease).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -39,28 +43,63 @@ struct BucketState {
     /// Tokens available; negative when callers have reserved tokens not yet due.
     tokens: f64,
     last: Instant,
+    /// The rate now: the configured rate, or less after the cloud throttled (see
+    /// [`TokenBucket::throttled`]).
+    rate: f64,
+    /// When the rate was last lowered.
+    lowered: Option<Instant>,
 }
 
 /// A token bucket. Cheap to share (`Arc`).
+///
+/// It adapts when the cloud throttles anyway (other clients of the account, a lower limit than
+/// configured): [`throttled`](Self::throttled) halves the rate — once per [`LOWER_AT_MOST_EVERY`],
+/// so that a burst of throttled answers to requests already in flight counts once — down to a
+/// sixteenth of the configured rate, and honours the cloud's retry hint for every caller; the
+/// rate then grows back linearly to the configured one over [`RECOVERY`].
 #[derive(Debug)]
 pub struct TokenBucket {
-    rate: f64,
+    max_rate: f64,
     burst: f64,
     state: Mutex<BucketState>,
 }
+
+/// The lowest rate, as a fraction of the configured one.
+const MIN_RATE_FRACTION: f64 = 1.0 / 16.0;
+/// How long the rate takes to grow from nothing back to the configured rate.
+pub const RECOVERY: Duration = Duration::from_secs(60);
+/// Throttled answers closer together than this lower the rate once.
+pub const LOWER_AT_MOST_EVERY: Duration = Duration::from_secs(1);
 
 impl TokenBucket {
     /// A full bucket.
     pub fn new(limit: RateLimit) -> Self {
         let burst = f64::from(limit.burst.max(1));
+        let rate = limit.per_second.max(0.001);
         TokenBucket {
-            rate: limit.per_second.max(0.001),
+            max_rate: rate,
             burst,
             state: Mutex::new(BucketState {
                 tokens: burst,
                 last: Instant::now(),
+                rate,
+                lowered: None,
             }),
         }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, BucketState> {
+        // The lock is never held across an await and no code under it panics.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Brings the state to `now`: refill at the current rate, then let the rate grow back.
+    fn advance(&self, state: &mut BucketState, now: Instant) {
+        let elapsed = now.saturating_duration_since(state.last).as_secs_f64();
+        state.tokens = (state.tokens + elapsed * state.rate).min(self.burst);
+        state.rate =
+            (state.rate + elapsed * self.max_rate / RECOVERY.as_secs_f64()).min(self.max_rate);
+        state.last = state.last.max(now);
     }
 
     /// Reserves one token and returns how long the caller must wait before using it.
@@ -71,16 +110,13 @@ impl TokenBucket {
     /// [`reserve`](Self::reserve) at a given instant (for tests with a synthetic clock; `now`
     /// must not go backwards, an earlier instant counts as no time passed).
     pub fn reserve_at(&self, now: Instant) -> Duration {
-        // The lock is never held across an await and no code under it panics.
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let elapsed = now.saturating_duration_since(state.last).as_secs_f64();
-        state.tokens = (state.tokens + elapsed * self.rate).min(self.burst);
-        state.last = state.last.max(now);
+        let mut state = self.state();
+        self.advance(&mut state, now);
         state.tokens -= 1.0;
         if state.tokens >= 0.0 {
             Duration::ZERO
         } else {
-            Duration::from_secs_f64(-state.tokens / self.rate)
+            Duration::from_secs_f64(-state.tokens / state.rate)
         }
     }
 
@@ -90,6 +126,39 @@ impl TokenBucket {
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// The cloud throttled a request of this account anyway: lower the rate, and make every
+    /// caller wait at least `retry_after` (the cloud's hint) from now.
+    pub fn throttled(&self, retry_after: Option<Duration>) {
+        self.throttled_at(Instant::now(), retry_after);
+    }
+
+    /// [`throttled`](Self::throttled) at a given instant.
+    pub fn throttled_at(&self, now: Instant, retry_after: Option<Duration>) {
+        let mut state = self.state();
+        self.advance(&mut state, now);
+        let recent = state
+            .lowered
+            .is_some_and(|at| now.saturating_duration_since(at) < LOWER_AT_MOST_EVERY);
+        if !recent {
+            state.rate = (state.rate / 2.0).max(self.max_rate * MIN_RATE_FRACTION);
+            state.lowered = Some(now);
+        }
+        // No stored burst after a throttled answer; with a hint, the next token is due no
+        // earlier than the hint says.
+        state.tokens = state.tokens.min(0.0);
+        if let Some(after) = retry_after {
+            let hinted = -after.as_secs_f64() * state.rate;
+            state.tokens = state.tokens.min(hinted);
+        }
+    }
+
+    /// The rate now, in requests per second.
+    pub fn rate(&self) -> f64 {
+        let mut state = self.state();
+        self.advance(&mut state, Instant::now());
+        state.rate
     }
 }
 
@@ -454,5 +523,86 @@ mod tests {
         // ...and its token stays spent: the next one is due at 500 ms, not 250 ms.
         bucket.acquire().await;
         assert_eq!(since(start), 500);
+    }
+
+    fn bucket(per_second: f64, burst: u32) -> TokenBucket {
+        TokenBucket::new(RateLimit { per_second, burst })
+    }
+
+    #[test]
+    fn a_throttled_answer_halves_the_rate_and_empties_the_burst() {
+        let b = bucket(10.0, 10);
+        let t0 = Instant::now();
+        b.throttled_at(t0, None);
+        // No burst left; tokens come at 5 per second: 200 ms apart.
+        assert_eq!(b.reserve_at(t0), ms(200));
+        assert_eq!(b.reserve_at(t0), ms(400));
+        assert_eq!(b.reserve_at(t0), ms(600));
+    }
+
+    #[test]
+    fn throttled_answers_close_together_lower_the_rate_once() {
+        let b = bucket(10.0, 10);
+        let t0 = Instant::now();
+        for i in 0..8 {
+            b.throttled_at(t0 + ms(i * 100), None);
+        }
+        // Halved once (to 5), plus 0.7 s of growing back (0.12); twice would be 2.5.
+        let rate = b.state().rate;
+        assert!((5.0..5.2).contains(&rate), "rate {rate}");
+    }
+
+    #[test]
+    fn repeated_throttling_lowers_the_rate_down_to_a_sixteenth_and_no_further() {
+        let b = bucket(16.0, 1);
+        let mut t = Instant::now();
+        for _ in 0..10 {
+            b.throttled_at(t, None);
+            t += LOWER_AT_MOST_EVERY;
+        }
+        let rate = b.state().rate;
+        // Halved ten times would be 0.016; the floor is 1, plus what 10 s of recovery gave back.
+        assert!(
+            (1.0..1.0 + 10.0 * 16.0 / 60.0 + 0.01).contains(&rate),
+            "rate {rate}"
+        );
+    }
+
+    #[test]
+    fn the_cloud_retry_hint_holds_every_caller_back() {
+        let b = bucket(10.0, 10);
+        let t0 = Instant::now();
+        b.throttled_at(t0, Some(Duration::from_secs(3)));
+        // 5 per second after halving: the hint is 15 tokens of debt; the next one is the 16th.
+        assert_eq!(b.reserve_at(t0), ms(3200));
+        // A caller arriving a second later comes after the first, not a new 3 s from now.
+        let due = ms(1000) + b.reserve_at(t0 + ms(1000));
+        assert!(due > ms(3200) && due < ms(3500), "due after {due:?}");
+    }
+
+    #[test]
+    fn the_rate_grows_back_to_the_configured_one() {
+        let b = bucket(10.0, 10);
+        let t0 = Instant::now();
+        b.throttled_at(t0, None);
+        // Half of the rate comes back over half of RECOVERY.
+        let half = RECOVERY / 2;
+        let _ = b.reserve_at(t0 + half);
+        assert!(
+            (b.state().rate - 10.0).abs() < 1e-9,
+            "rate {}",
+            b.state().rate
+        );
+        let _ = b.reserve_at(t0 + RECOVERY * 2);
+        assert_eq!(b.state().rate, 10.0, "never above the configured rate");
+        // A quarter of the way: 5 + 2.5.
+        let c = bucket(10.0, 10);
+        c.throttled_at(t0, None);
+        let _ = c.reserve_at(t0 + RECOVERY / 4);
+        assert!(
+            (c.state().rate - 7.5).abs() < 1e-3,
+            "rate {}",
+            c.state().rate
+        );
     }
 }

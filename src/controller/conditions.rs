@@ -24,6 +24,9 @@ pub const RECONCILING: &str = "Reconciling";
 /// Condition type `Stalled`.
 pub const STALLED: &str = "Stalled";
 
+/// The condition types this controller owns; other writers may add their own to the list.
+pub const OWN: [&str; 4] = [READY, SYNCED, RECONCILING, STALLED];
+
 /// A failure of the last reconcile, as the conditions report it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {

@@ -49,7 +49,8 @@ pub struct ClusterReads {
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)] // short-lived, one per reconcile
 pub enum Read {
-    /// The pool as the snapshot shows it.
+    /// The pool as the snapshot shows it, without the cloud's raw `spec` and `status`
+    /// (`null`): phase, node counts and conditions are kept.
     Found(CloudPool),
     /// The snapshot does not show the pool (confirm with a GET before believing it gone).
     Absent,
@@ -86,7 +87,17 @@ impl ClusterReads {
             let pools = provider.list(&key.cluster).await?;
             *guard = Some(Snapshot {
                 taken,
-                pools: pools.into_iter().map(|p| (p.id.clone(), p)).collect(),
+                pools: pools
+                    .into_iter()
+                    .map(|mut p| {
+                        // The reconcile reads phase, counts and conditions only; the cloud's own
+                        // spec and status are most of a pool's size and would be held for every
+                        // pool of the fleet.
+                        p.spec = serde_json::Value::Null;
+                        p.status = serde_json::Value::Null;
+                        (p.id.clone(), p)
+                    })
+                    .collect(),
             });
         }
         let snapshot = guard.as_ref().expect("a snapshot was just stored");
@@ -134,8 +145,8 @@ mod tests {
             cloud_phase: String::new(),
             nodes: NodeCounts::default(),
             conditions: vec![],
-            spec: Value::Null,
-            status: Value::Null,
+            spec: serde_json::json!({"nodeTemplate": {"flavor": "s6.large.2"}}),
+            status: serde_json::json!({"phase": "", "currentNode": 1}),
         }
     }
 
@@ -213,7 +224,14 @@ mod tests {
         let mut absent = 0;
         for t in tasks {
             match t.await.expect("task").expect("read") {
-                Read::Found(_) => found += 1,
+                Read::Found(p) => {
+                    found += 1;
+                    assert!(!p.id.is_empty() && p.name == p.id, "identity kept: {p:?}");
+                    assert!(
+                        p.spec.is_null() && p.status.is_null(),
+                        "snapshots keep no raw cloud objects: {p:?}"
+                    );
+                }
                 Read::Absent => absent += 1,
             }
         }

@@ -2,11 +2,13 @@
 //! status by server-side apply → requeue after an interval chosen by phase.
 //!
 //! Crash-safe create: before the create call the controller writes `status.createRequestedAt`.
-//! A NodePool without `status.id` is always looked up at the cloud before anything is created —
-//! CCE by name within the cluster, ACK by the owner tag carrying the NodePool's UID — and a pool
-//! found that way is adopted. A CCE pool with the NodePool's name that the controller did not
-//! ask for (no `createRequestedAt`) is never taken over silently: the NodePool stalls with
-//! `NameTaken` until the user adopts it (annotation) or picks another name.
+//! A NodePool without `status.id` whose status records that intent is looked up at the cloud
+//! before anything is created — CCE by name within the cluster, ACK by the owner tag carrying
+//! the NodePool's UID — and a pool found that way is adopted. Without the intent no create was
+//! ever sent for it, so there is nothing to find. A CCE pool with the NodePool's name that the
+//! controller did not ask for (CCE refuses the create with a conflict) is never taken over
+//! silently: the NodePool stalls with `NameTaken` until the user adopts it (annotation) or
+//! picks another name.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,8 +21,8 @@ use kube::api::{Api, Patch, PatchParams};
 use kube::core::PartialObjectMeta;
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
-use kube::runtime::reflector::ObjectRef;
-use kube::runtime::watcher;
+use kube::runtime::reflector::{self, ObjectRef, Store, reflector};
+use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Client, Resource, ResourceExt};
 use serde_json::json;
 use tracing::{Instrument, debug, info, warn};
@@ -192,6 +194,10 @@ pub struct Context {
     /// When the controller last changed each NodePool's cloud pool (create, update, delete):
     /// reads from before that moment are not used for it.
     changed: Mutex<HashMap<ObjectRef<NodePool>, tokio::time::Instant>>,
+    /// The credentials Secrets' metadata (never their data), from a watch.
+    secrets: Store<PartialObjectMeta<Secret>>,
+    /// Cloud clients by Secret (see [`Context::provider`]).
+    providers: Providers,
 }
 
 /// Per NodePool: the `resourceVersion` the controller's own last status write produced, and
@@ -203,8 +209,16 @@ pub struct Context {
 /// after a failure the backoff is skipped. A reconcile of an object that is still exactly as
 /// the controller wrote it, before it is due, is therefore answered with the remaining wait.
 /// A change of the credentials Secret marks the NodePool, so its next reconcile is a real one.
-/// The `resourceVersion` of an own write, and when the object is next due.
-type OwnWrite = (String, Option<std::time::Instant>);
+/// The controller's own last status write of one NodePool.
+struct OwnWrite {
+    /// The `resourceVersion` the write produced.
+    resource_version: String,
+    /// Whether the write went to the object as the reconcile saw it (same generation, deletion
+    /// and annotations), so that its watch echo may be answered without a cloud read.
+    echo: bool,
+    /// When the object is next due (the requeue or backoff the last reconcile chose).
+    due: Option<std::time::Instant>,
+}
 
 #[derive(Default)]
 struct OwnWrites(
@@ -213,11 +227,18 @@ struct OwnWrites(
 );
 
 impl OwnWrites {
-    fn wrote(&self, key: ObjectRef<NodePool>, resource_version: Option<String>) {
+    fn wrote(&self, key: ObjectRef<NodePool>, resource_version: Option<String>, echo: bool) {
         let mut map = self.0.lock().expect("own writes lock");
         match resource_version {
-            Some(rv) => {
-                map.insert(key, (rv, None));
+            Some(resource_version) => {
+                map.insert(
+                    key,
+                    OwnWrite {
+                        resource_version,
+                        echo,
+                        due: None,
+                    },
+                );
             }
             None => {
                 map.remove(&key);
@@ -227,7 +248,7 @@ impl OwnWrites {
 
     fn due_in(&self, key: &ObjectRef<NodePool>, delay: Option<Duration>) {
         if let Some(entry) = self.0.lock().expect("own writes lock").get_mut(key) {
-            entry.1 = delay.map(|d| std::time::Instant::now() + d);
+            entry.due = delay.map(|d| std::time::Instant::now() + d);
         }
     }
 
@@ -240,6 +261,17 @@ impl OwnWrites {
         self.1.lock().expect("own writes lock").insert(key);
     }
 
+    /// Whether `np` is known to be at least as new as the controller's last status write, so
+    /// that a status equal to its own needs no write. Without a recorded write the object as
+    /// listed or read is the newest the controller knows.
+    fn is_current(&self, np: &NodePool) -> bool {
+        let map = self.0.lock().expect("own writes lock");
+        match map.get(&ObjectRef::from_obj(np)) {
+            Some(w) => np.metadata.resource_version.as_ref() == Some(&w.resource_version),
+            None => true,
+        }
+    }
+
     /// The remaining wait when `np` is unchanged since the controller's own write and not due.
     fn not_due(&self, np: &NodePool) -> Option<Duration> {
         let key = ObjectRef::from_obj(np);
@@ -247,16 +279,29 @@ impl OwnWrites {
             return None;
         }
         let map = self.0.lock().expect("own writes lock");
-        let (rv, due) = map.get(&key)?;
-        if np.metadata.resource_version.as_ref() != Some(rv) {
+        let w = map.get(&key).filter(|w| w.echo)?;
+        if np.metadata.resource_version.as_ref() != Some(&w.resource_version) {
             return None;
         }
-        let left = due
+        let left = w
+            .due
             .as_ref()?
             .checked_duration_since(std::time::Instant::now())?;
         (left > Duration::from_millis(50)).then_some(left)
     }
 }
+
+/// What a cached cloud client is for: one Secret, cloud, region and (CCE) project.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+struct ProviderKey {
+    secret: ObjectRef<PartialObjectMeta<Secret>>,
+    cloud: Cloud,
+    region: String,
+    project: String,
+}
+
+/// Cached cloud clients with the `resourceVersion` of the Secret they were built from.
+type Providers = Mutex<HashMap<ProviderKey, (String, Arc<dyn NodePoolProvider>)>>;
 
 /// Where a NodePool's pool lives and how it is named at the cloud.
 struct Target {
@@ -285,9 +330,45 @@ fn target(np: &NodePool) -> Result<Target, Error> {
 }
 
 impl Context {
+    /// The cloud client for the NodePool, with the credentials of its Secret.
+    ///
+    /// Clients are kept per Secret, cloud, region and project, and rebuilt when the Secret's
+    /// `resourceVersion` (known from the Secrets' metadata watch, without reading the Secret)
+    /// changes: reading the Secret and building a client with a fresh connection pool for every
+    /// reconcile would cost an API server request and new TLS connections each time.
     async fn provider(&self, np: &NodePool) -> Result<Arc<dyn NodePoolProvider>, Error> {
         let ns = np.namespace().unwrap_or_default();
         let secret_name = &np.spec.credentials_ref.name;
+        let cloud = target(np)?.cloud;
+        let key = ProviderKey {
+            secret: ObjectRef::new(secret_name).within(&ns),
+            cloud,
+            region: np
+                .spec
+                .huawei
+                .as_ref()
+                .map(|h| h.region.clone())
+                .or_else(|| np.spec.alibaba.as_ref().map(|a| a.region_id.clone()))
+                .unwrap_or_default(),
+            project: np
+                .spec
+                .huawei
+                .as_ref()
+                .map(|h| h.project_id.clone())
+                .unwrap_or_default(),
+        };
+        let watched = self
+            .secrets
+            .get(&key.secret)
+            .and_then(|m| m.metadata.resource_version.clone());
+        if let Some(rv) = &watched {
+            let cache = self.providers.lock().expect("provider cache lock");
+            if let Some((cached_rv, provider)) = cache.get(&key)
+                && cached_rv == rv
+            {
+                return Ok(provider.clone());
+            }
+        }
         let secrets: Api<Secret> = Api::namespaced(self.client.clone(), &ns);
         let secret =
             secrets
@@ -297,8 +378,26 @@ impl Context {
                     namespace: ns.clone(),
                     name: secret_name.clone(),
                 })?;
-        let cloud = target(np)?.cloud;
-        let provider: Arc<dyn NodePoolProvider> = match credentials::from_secret(cloud, &secret)? {
+        let provider = self.build_provider(np, cloud, &secret)?;
+        let mut cache = self.providers.lock().expect("provider cache lock");
+        match secret.metadata.resource_version.clone() {
+            Some(rv) => {
+                cache.insert(key, (rv, provider.clone()));
+            }
+            None => {
+                cache.remove(&key);
+            }
+        }
+        Ok(provider)
+    }
+
+    fn build_provider(
+        &self,
+        np: &NodePool,
+        cloud: Cloud,
+        secret: &Secret,
+    ) -> Result<Arc<dyn NodePoolProvider>, Error> {
+        let provider: Arc<dyn NodePoolProvider> = match credentials::from_secret(cloud, secret)? {
             Credentials::Huawei(auth) => {
                 let h = np.spec.huawei.as_ref().ok_or(Error::NoCloud)?;
                 let mut cfg = HuaweiConfig::new(&h.region, &h.project_id);
@@ -317,19 +416,33 @@ impl Context {
         Ok(Arc::new(Metered::new(provider, self.metrics.clone())))
     }
 
-    /// Writes the status and counts the NodePool in its phase.
+    /// Writes the status and counts the NodePool in its phase. A status equal to the one the
+    /// object already carries is not written again (when the object is at least as new as the
+    /// controller's own last write): most reconciles of a steady or provisioning pool change
+    /// nothing, and each write costs an API server request and a watch event.
     async fn write_status(&self, np: &NodePool, status: &NodePoolStatus) -> Result<(), Error> {
-        let written = write_status(&self.client, np, status).await?;
-        // Only a write to the object as this reconcile saw it may suppress the echo: if the
-        // spec, the deletion or the annotations changed meanwhile, the next reconcile is real.
-        let same = written.metadata.generation == np.metadata.generation
-            && written.metadata.deletion_timestamp.is_some()
-                == np.metadata.deletion_timestamp.is_some()
-            && written.metadata.annotations == np.metadata.annotations;
-        self.own_writes.wrote(
-            ObjectRef::from_obj(np),
-            written.metadata.resource_version.filter(|_| same),
-        );
+        let unchanged = np.status.as_ref().is_some_and(|current| {
+            // Conditions other writers added are theirs and not part of the comparison.
+            let mut own = current.clone();
+            own.conditions
+                .retain(|c| conditions::OWN.contains(&c.type_.as_str()));
+            own == *status
+        });
+        if !unchanged || !self.own_writes.is_current(np) {
+            let mut written = write_status(&self.client, np, status).await?;
+            slim(&mut written);
+            // Only a write to the object as this reconcile saw it may suppress the echo: if the
+            // spec, the deletion or the annotations changed meanwhile, the next reconcile is real.
+            let same = written.metadata.generation == np.metadata.generation
+                && written.metadata.deletion_timestamp.is_some()
+                    == np.metadata.deletion_timestamp.is_some()
+                && written.metadata.annotations == np.metadata.annotations;
+            self.own_writes.wrote(
+                ObjectRef::from_obj(np),
+                written.metadata.resource_version,
+                same,
+            );
+        }
         let phase = status
             .phase
             .as_deref()
@@ -529,7 +642,23 @@ async fn set_finalizer(client: &Client, np: &NodePool, present: bool) -> Result<
 /// ID, it is therefore read afresh.
 async fn read_latest(client: &Client, np: &NodePool) -> Result<Option<NodePool>, Error> {
     let api: Api<NodePool> = Api::namespaced(client.clone(), &np.namespace().unwrap_or_default());
-    Ok(api.get_opt(&np.name_any()).await?)
+    Ok(api.get_opt(&np.name_any()).await?.map(|mut n| {
+        slim(&mut n);
+        n
+    }))
+}
+
+/// The annotation `kubectl apply` keeps its last applied manifest in.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Drops what the controller never reads from a NodePool before it is cached: the managed
+/// fields (often larger than the spec) and `kubectl apply`'s copy of the manifest. Applied to
+/// every NodePool the controller holds, watched or read, so that they compare alike.
+pub fn slim(np: &mut NodePool) {
+    np.metadata.managed_fields = None;
+    if let Some(annotations) = np.metadata.annotations.as_mut() {
+        annotations.remove(LAST_APPLIED);
+    }
 }
 
 fn is_not_found(e: &CloudError) -> bool {
@@ -695,7 +824,8 @@ async fn apply(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
         // Create, exactly once: record the intent, then call.
         // Keep the first intent: rewriting it on every attempt would change the status each
         // time, and each status write triggers the next reconcile at once (no backoff).
-        if status.create_requested_at.is_none() {
+        let first_attempt = status.create_requested_at.is_none();
+        if first_attempt {
             status.create_requested_at = Some(Timestamp::now().to_string());
         }
         status.phase = Some(Phase::Creating.as_str().to_string());
@@ -740,6 +870,19 @@ async fn apply(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
                 )
                 .await;
                 Ok(ctx.requeue_for(np, Some(phase)))
+            }
+            Err(e)
+                if first_attempt
+                    && target.cloud == Cloud::Huawei
+                    && e.kind() == ErrorKind::Conflict =>
+            {
+                // The cloud refused the first create: nothing was made for this NodePool, so
+                // the intent is withdrawn (a later lookup must not adopt the other pool).
+                status.create_requested_at = None;
+                let err = name_taken(provider.as_ref(), &target)
+                    .await
+                    .unwrap_or_else(|| e.into());
+                fail(np, ctx, status, None, err, "Create").await
             }
             Err(e) => fail(np, ctx, status, Some(Phase::Creating), e.into(), "Create").await,
         };
@@ -826,6 +969,12 @@ async fn lookup(
         .as_ref()
         .and_then(|s| s.create_requested_at.as_ref())
         .is_some();
+    if !requested {
+        // Nothing was ever asked for: no pool of this NodePool can exist. A CCE pool of the same
+        // name that someone else made is refused by the create call (409), and only then looked
+        // up (see `name_taken`); looking first would cost a list call per new NodePool.
+        return Ok(None);
+    }
     match target.cloud {
         Cloud::Huawei => match provider.find_by_name(&target.cluster, &target.name).await? {
             Some(pool) if requested => {
@@ -850,10 +999,6 @@ async fn lookup(
             None => Ok(None),
         },
         Cloud::Alibaba => {
-            if !requested {
-                // Nothing was ever asked for: no pool can carry this NodePool's UID.
-                return Ok(None);
-            }
             let found = provider
                 .find_by_tag(&target.cluster, OWNER_TAG, uid)
                 .await?;
@@ -872,6 +1017,19 @@ async fn lookup(
             }
             Ok(found)
         }
+    }
+}
+
+/// After CCE refused a first create with a conflict: `NameTaken` when a pool of that name
+/// exists in the cluster, `None` when the lookup cannot tell (the conflict is then reported).
+async fn name_taken(provider: &dyn NodePoolProvider, target: &Target) -> Option<Error> {
+    match provider.find_by_name(&target.cluster, &target.name).await {
+        Ok(Some(pool)) => Some(Error::NameTaken {
+            name: target.name.clone(),
+            cluster: target.cluster.clone(),
+            id: pool.id,
+        }),
+        Ok(None) | Err(_) => None,
     }
 }
 
@@ -1013,8 +1171,9 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
     nodepools
         .list(&kube::api::ListParams::default().limit(1))
         .await?;
-    // Only the Secrets' metadata is watched; values are read when a reconcile needs them.
-    let secrets_meta = match &config.namespace {
+    // Only the Secrets' metadata is watched (`PartialObjectMeta` requests carry no Secret data);
+    // values are read when a client has to be built for them.
+    let secrets_api = match &config.namespace {
         Some(ns) => Api::<PartialObjectMeta<Secret>>::namespaced(client.clone(), ns),
         None => Api::<PartialObjectMeta<Secret>>::all(client.clone()),
     };
@@ -1054,6 +1213,12 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
             }
         });
     }
+    let (secrets, secrets_writer) = reflector::store();
+    let secret_events = reflector(
+        secrets_writer,
+        watcher::watcher(secrets_api, watcher::Config::default()),
+    )
+    .touched_objects();
     let ctx = Arc::new(Context {
         metrics,
         leader,
@@ -1064,29 +1229,30 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
         own_writes: own_writes.clone(),
         reads: reads.clone(),
         changed: Mutex::new(HashMap::new()),
+        secrets,
+        providers: Mutex::new(HashMap::new()),
         client,
         config: config.clone(),
     });
-    // Readiness: a NodePool watch of the same scope has listed everything. Not
-    // `Store::wait_until_ready` on the controller's store: that is a oneshot underneath which
-    // wakes only the last task that polled it, and the controller's runner waits on it too —
-    // a second waiter either never wakes (readyz stays 503) or steals the runner's wake-up.
-    let probe = watcher::watcher(nodepools.clone(), watcher::Config::default().any_semantic());
-    tokio::spawn(async move {
-        let mut probe = std::pin::pin!(probe);
-        while let Some(event) = probe.next().await {
-            if matches!(event, Ok(watcher::Event::InitDone)) {
-                ready.store(true, std::sync::atomic::Ordering::Relaxed);
-                break;
-            }
-        }
-    });
-    let controller = Controller::new(nodepools, watcher::Config::default().any_semantic());
-    let store = controller.store();
+    // The NodePool cache holds slimmed objects (see [`slim`]). Readiness: the watch has listed
+    // everything once.
+    let (store, writer) = reflector::store();
+    let nodepool_events = reflector(
+        writer,
+        watcher::watcher(nodepools, watcher::Config::default().any_semantic())
+            .inspect(move |event| {
+                if matches!(event, Ok(watcher::Event::InitDone)) {
+                    ready.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            })
+            .modify(slim),
+    )
+    .applied_objects();
+    let controller = Controller::for_stream(nodepool_events, store.clone());
     // A change of a credentials Secret re-reconciles the NodePools that name it.
     controller
         .with_config(kube::runtime::controller::Config::default().concurrency(config.concurrency))
-        .watches(secrets_meta, watcher::Config::default(), move |secret| {
+        .watches_stream(secret_events, move |secret| {
             let ns = secret.metadata.namespace.clone();
             let name = secret.metadata.name.clone();
             store

@@ -82,12 +82,12 @@ pub struct NodePoolSpec {
 
     /// A Huawei Cloud CCE node pool (API v3). Exactly one of `huawei` and `alibaba` is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub huawei: Option<HuaweiNodePool>,
+    pub huawei: Option<Box<HuaweiNodePool>>,
 
     /// An Alibaba Cloud ACK node pool (Container Service API 2015-12-15).
     /// Exactly one of `huawei` and `alibaba` is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alibaba: Option<AlibabaNodePool>,
+    pub alibaba: Option<Box<AlibabaNodePool>>,
 }
 
 /// A reference to a Secret in the NodePool's namespace.
@@ -146,8 +146,11 @@ pub struct NodePoolStatus {
     /// or by tag (ACK) is its own and adopts it instead of creating a second one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_requested_at: Option<String>,
-    /// Standard conditions: `Ready`, `Synced`, `Reconciling`, `Stalled`.
+    /// Standard conditions: `Ready`, `Synced`, `Reconciling`, `Stalled`. A map keyed by `type`
+    /// (as Kubernetes' own conditions are): other tools may add conditions of their own types,
+    /// which the controller's writes leave alone.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
     pub conditions: Vec<Condition>,
 }
 

@@ -80,8 +80,17 @@ pub struct RunArgs {
     #[arg(long, env = "NODEPOOL_HTTP_ADDR", default_value = "0.0.0.0:8080")]
     pub http_addr: std::net::SocketAddr,
     /// Log format: `text` or `json`.
-    #[arg(long, env = "NODEPOOL_LOG_FORMAT", default_value = "text")]
-    pub log_format: String,
+    #[arg(long, env = "NODEPOOL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How the controller writes its logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 impl RunArgs {

@@ -13,7 +13,7 @@ async fn main() -> anyhow::Result<()> {
             let builder = tracing_subscriber::fmt()
                 .with_env_filter(filter)
                 .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
-            if args.log_format == "json" {
+            if args.log_format == nodepool_controller::cli::LogFormat::Json {
                 builder.json().init();
             } else {
                 builder.init();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project: lints, unit tests, the SDK field-coverage
-# check, and the integration tests against a real local control plane
-# (kube-apiserver + etcd built from the pinned Go modules, cached by version).
+# check, the integration tests against a real local control plane
+# (kube-apiserver + etcd built from the pinned Go modules, cached by version),
+# and the quick chaos run (seed 7; CHAOS_SEED=N for another).
 # This is the README's second command, and exactly what CI runs.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,6 +38,12 @@ export NODEPOOL_TEST_KUBECONFIG="$KUBECONFIG" NODEPOOL_KUBECTL="$KUBE_BIN/kubect
 
 step "cargo test"
 cargo test --all-targets --locked
+
+step "chaos run (quick)"
+# Its own control plane (target/chaos/env, ports 21443/16379): the test one is stopped first.
+tests/env/down.sh
+NODEPOOL_ENV_DIR="$ROOT/target/chaos/env" KUBE_PORT=21443 ETCD_PORT=16379 \
+  tests/chaos/run.sh --quick --seed "${CHAOS_SEED:-7}"
 
 step "done"
 echo "all tests passed in $(( $(date +%s) - start ))s"

@@ -2,6 +2,10 @@ use clap::Parser;
 use nodepool_controller::cli::{Cli, Command};
 use tracing_subscriber::EnvFilter;
 
+/// jemalloc: see `Cargo.toml` and docs/performance.md (memory at 10,000 NodePools).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

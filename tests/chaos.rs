@@ -9,6 +9,10 @@
 //!    killed with SIGKILL at seeded random moments;
 //! 3. the same with two replicas under leader election, the leader killed;
 //! 4. control-plane faults: kube-apiserver, then kube-apiserver and etcd, killed and restarted;
+//!    meanwhile a proxy between the controller and the API server cuts every connection every
+//!    2–6 s (watches that break), and another client writes the NodePools' status (its own
+//!    condition by server-side apply, and stale read-modify-write PUTs that may conflict); the
+//!    controller must leave that condition alone;
 //! 5. cloud faults: 5xx, timeouts, throttling bursts and slow answers at the simulator; malformed,
 //!    truncated, huge and wrongly typed answers and lost answers to mutations from a proxy in
 //!    front of it, which also counts requests per pool; a permanently sold-out flavor;
@@ -28,10 +32,12 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
-use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{
+    Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams,
+};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
-use nodepool_controller::crd::NodePool;
+use nodepool_controller::crd::{FIELD_MANAGER, NodePool};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -1597,16 +1603,512 @@ async fn restart_control_plane(s: &Settings, what: &str) -> bool {
     .unwrap_or(false)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Phase 4's extra faults: watches that break, and a second writer of the status
+// ---------------------------------------------------------------------------------------------
+
+/// A plain TCP proxy in front of kube-apiserver (TLS passes through untouched) whose open
+/// connections can all be cut at once: every watch and in-flight request through it breaks.
+#[derive(Default)]
+struct CutProxy {
+    next: AtomicU64,
+    /// The open connections, by number; a connection removes itself when it ends.
+    open: Mutex<BTreeMap<u64, tokio::task::AbortHandle>>,
+    accepted: AtomicU64,
+    /// Connections closed at once because the API server could not be reached (while it is
+    /// down for a restart).
+    upstream_failed: AtomicU64,
+}
+
+impl CutProxy {
+    /// Cuts every open connection (both sides are closed); returns how many were cut.
+    fn cut_all(&self) -> u64 {
+        let open = std::mem::take(&mut *self.open.lock().unwrap());
+        let mut cut = 0;
+        for handle in open.into_values() {
+            if !handle.is_finished() {
+                handle.abort();
+                cut += 1;
+            }
+        }
+        cut
+    }
+}
+
+/// Starts the proxy on 127.0.0.1:0 in front of `upstream` (`host:port`); returns its address
+/// and the accept loop (abort it to stop accepting).
+async fn start_cut_proxy(
+    upstream: String,
+    state: Arc<CutProxy>,
+) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let accept = tokio::spawn(async move {
+        loop {
+            let Ok((mut down, _)) = listener.accept().await else {
+                return;
+            };
+            state.accepted.fetch_add(1, Ordering::SeqCst);
+            let id = state.next.fetch_add(1, Ordering::SeqCst);
+            let upstream = upstream.clone();
+            let conn_state = state.clone();
+            // Registered under the lock before the connection can end and remove itself.
+            let mut open = state.open.lock().unwrap();
+            let task = tokio::spawn(async move {
+                let up = tokio::time::timeout(
+                    Duration::from_secs(3),
+                    tokio::net::TcpStream::connect(&upstream),
+                )
+                .await;
+                match up {
+                    Ok(Ok(mut up)) => {
+                        let _ = tokio::io::copy_bidirectional(&mut down, &mut up).await;
+                    }
+                    _ => {
+                        conn_state.upstream_failed.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+                conn_state.open.lock().unwrap().remove(&id);
+            });
+            open.insert(id, task.abort_handle());
+        }
+    });
+    (addr, accept)
+}
+
+/// The current context's cluster of a kubeconfig.
+fn current_cluster(kc: &mut serde_yaml::Value) -> &mut serde_yaml::Value {
+    let context = kc["current-context"].as_str().unwrap_or("").to_string();
+    let name = kc["contexts"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .find(|c| c["name"].as_str() == Some(context.as_str()))
+        .and_then(|c| c["context"]["cluster"].as_str())
+        .map(str::to_string);
+    let clusters = kc["clusters"]
+        .as_sequence_mut()
+        .expect("the kubeconfig has clusters");
+    match name {
+        Some(n) => clusters
+            .iter_mut()
+            .find(|c| c["name"].as_str() == Some(n.as_str())),
+        None => clusters.first_mut(),
+    }
+    .map(|c| &mut c["cluster"])
+    .expect("the kubeconfig's current cluster")
+}
+
+fn read_kubeconfig(path: &Path) -> serde_yaml::Value {
+    let text = std::fs::read_to_string(path).expect("the kubeconfig");
+    serde_yaml::from_str(&text).expect("kubeconfig YAML")
+}
+
+/// The API server's `host:port`, from the kubeconfig's `server:` URL.
+fn api_server_address(kubeconfig: &Path) -> String {
+    let mut kc = read_kubeconfig(kubeconfig);
+    let server = current_cluster(&mut kc)["server"]
+        .as_str()
+        .expect("a server URL")
+        .to_string();
+    server
+        .strip_prefix("https://")
+        .expect("an https:// server")
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Writes a copy of the kubeconfig at `from` whose current cluster is reached through a proxy
+/// on 127.0.0.1:`proxy_port`.
+fn write_proxied_kubeconfig(from: &Path, to: &Path, proxy_port: u16) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut kc = read_kubeconfig(from);
+    // The serving certificate has IP SAN 127.0.0.1: another port on it verifies the same.
+    current_cluster(&mut kc)["server"] = format!("https://127.0.0.1:{proxy_port}").into();
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600) // it holds the admin token
+        .open(to)
+        .expect("write the proxied kubeconfig");
+    std::io::Write::write_all(
+        &mut f,
+        serde_yaml::to_string(&kc)
+            .expect("kubeconfig YAML")
+            .as_bytes(),
+    )
+    .expect("write the proxied kubeconfig");
+}
+
+/// What the connection breaker did.
+#[derive(Default, Debug)]
+struct Breaks {
+    /// Cut events (every 2–6 s).
+    events: u64,
+    /// Cut events that found at least one open connection (the `watch_break` faults).
+    effective: u64,
+    connections_cut: u64,
+    last: Option<Instant>,
+}
+
+/// Cuts every connection through the proxy at seeded intervals until `stop`.
+async fn break_watches(
+    proxy: Arc<CutProxy>,
+    seed: u64,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Breaks {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut b = Breaks::default();
+    loop {
+        let wait = Duration::from_millis(rng.u64(2000..6000));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => return b,
+        }
+        let cut = proxy.cut_all();
+        log(format!(
+            "control_plane: cut {cut} connections to the API server"
+        ));
+        b.events += 1;
+        b.connections_cut += cut;
+        if cut > 0 {
+            b.effective += 1;
+            b.last = Some(Instant::now());
+        }
+    }
+}
+
+/// The condition type another tool (the auditor) keeps in a NodePool's status.
+const AUDIT: &str = "ChaosAudit";
+/// The auditor's field manager for its server-side applies (not forced).
+const AUDIT_MANAGER: &str = "chaos-auditor";
+/// The field manager of its read-modify-write PUTs.
+const AUDIT_PUT_MANAGER: &str = "chaos-auditor-put";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AuditWay {
+    Apply,
+    Put,
+}
+
+/// Per NodePool: the auditor's writes and what they must have left behind.
+#[derive(Default, Debug)]
+struct AuditTrail {
+    applied: u64,
+    put: u64,
+    /// The last write known to have gone through: how, and its message.
+    last: Option<(AuditWay, String)>,
+    /// Messages of later writes whose outcome is unknown (the API server failed mid-request):
+    /// any of them may be the one the condition shows.
+    unsure: Vec<String>,
+}
+
+/// What the auditor did.
+#[derive(Default, Debug)]
+struct Audit {
+    /// Applies that went through (forced ones included).
+    apply_ok: u64,
+    /// Applies refused with a conflict (409), by the managers the conflict names.
+    apply_conflict: u64,
+    apply_conflict_with: BTreeMap<String, u64>,
+    /// Forced applies after a conflict with the auditor's own PUTs only, that went through.
+    apply_forced_over_own_put: u64,
+    /// Conflict messages that name the controller: it owns fields of a condition not its own.
+    controller_conflicts: Vec<String>,
+    put_ok: u64,
+    put_conflict: u64,
+    /// The NodePool was gone (deleted meanwhile).
+    not_found: u64,
+    /// Refused with another 4xx (a harness bug if ever non-zero).
+    refused: u64,
+    /// Transport errors and 5xx (the API server went away): outcome unknown.
+    unsure: u64,
+    /// The read before the write failed (nothing written).
+    read_failed: u64,
+    first_refusal: Option<String>,
+    trails: BTreeMap<String, AuditTrail>,
+}
+
+/// The field managers an apply conflict names (`conflict with "m" using …`).
+fn conflict_managers(message: &str) -> BTreeSet<String> {
+    message
+        .split("with \"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Another client writing the status of random live NodePools every 50–300 ms (seeded) until
+/// `stop`: mostly its own `ChaosAudit` condition by server-side apply (field manager
+/// `chaos-auditor`, not forced), one time in three a read-modify-write PUT of the whole status
+/// with the `resourceVersion` it read, after a pause of 0–200 ms.
+///
+/// A PUT that goes through makes its field manager the owner of the condition's changed fields,
+/// so the next apply conflicts with the auditor's own PUTs; when those are all it conflicts
+/// with, the auditor takes its condition back with a forced apply (without that, no apply would
+/// go through on a NodePool after its first PUT). A conflict that names anyone else, above all
+/// the controller, is recorded and not forced.
+async fn audit_statuses(
+    client: Client,
+    ns: String,
+    live: Arc<Mutex<Vec<String>>>,
+    seed: u64,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Audit {
+    let api: Api<DynamicObject> =
+        Api::namespaced_with(client, &ns, &ApiResource::erase::<NodePool>(&()));
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut a = Audit::default();
+    let mut n = 0u64;
+    loop {
+        let pause = Duration::from_millis(rng.u64(50..300));
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.changed() => return a,
+        }
+        let names = live.lock().unwrap().clone();
+        if names.is_empty() {
+            continue;
+        }
+        let name = names[rng.usize(0..names.len())].clone();
+        let way = if rng.u32(0..3) == 0 {
+            AuditWay::Put
+        } else {
+            AuditWay::Apply
+        };
+        let stale_for = Duration::from_millis(rng.u64(0..200));
+        n += 1;
+        let obj = match api.get(&name).await {
+            Ok(o) => o,
+            Err(kube::Error::Api(e)) if e.code == 404 => {
+                a.not_found += 1;
+                continue;
+            }
+            Err(_) => {
+                a.read_failed += 1;
+                continue;
+            }
+        };
+        let message = format!(
+            "audit #{n} by {}",
+            if way == AuditWay::Put { "put" } else { "apply" }
+        );
+        let condition = json!({
+            "type": AUDIT, "status": "True", "reason": "Audited", "message": message,
+            "lastTransitionTime": jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            "observedGeneration": obj.metadata.generation,
+        });
+        let result = match way {
+            AuditWay::Apply => {
+                let patch = json!({
+                    "apiVersion": "cloud.nodepool.dev/v1alpha1", "kind": "NodePool",
+                    "status": {"conditions": [condition]},
+                });
+                let first = api
+                    .patch_status(
+                        &name,
+                        &PatchParams::apply(AUDIT_MANAGER),
+                        &Patch::Apply(&patch),
+                    )
+                    .await;
+                match first {
+                    Err(kube::Error::Api(e)) if e.code == 409 => {
+                        a.apply_conflict += 1;
+                        let managers = conflict_managers(&e.message);
+                        for m in &managers {
+                            *a.apply_conflict_with.entry(m.clone()).or_default() += 1;
+                        }
+                        if managers.contains(FIELD_MANAGER) {
+                            a.controller_conflicts
+                                .push(format!("{name}: {}", e.message));
+                        }
+                        if managers.is_empty()
+                            || managers.iter().any(|m| m.as_str() != AUDIT_PUT_MANAGER)
+                        {
+                            continue;
+                        }
+                        let forced = api
+                            .patch_status(
+                                &name,
+                                &PatchParams::apply(AUDIT_MANAGER).force(),
+                                &Patch::Apply(&patch),
+                            )
+                            .await;
+                        if forced.is_ok() {
+                            a.apply_forced_over_own_put += 1;
+                        }
+                        forced
+                    }
+                    other => other,
+                }
+            }
+            AuditWay::Put => {
+                // A stale writer: what it read, changed a little later.
+                tokio::time::sleep(stale_for).await;
+                let mut obj = obj;
+                // Ownership is the server's to track (a PUT carrying managedFields sets them).
+                obj.metadata.managed_fields = None;
+                if !obj.data["status"].is_object() {
+                    obj.data["status"] = json!({});
+                }
+                let mut conditions: Vec<Value> = obj.data["status"]["conditions"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                conditions.retain(|c| c["type"] != AUDIT);
+                conditions.push(condition);
+                obj.data["status"]["conditions"] = Value::Array(conditions);
+                let pp = PostParams {
+                    field_manager: Some(AUDIT_PUT_MANAGER.into()),
+                    ..PostParams::default()
+                };
+                api.replace_status(&name, &pp, &obj).await
+            }
+        };
+        let trail = a.trails.entry(name.clone()).or_default();
+        match result {
+            Ok(_) => {
+                match way {
+                    AuditWay::Apply => {
+                        a.apply_ok += 1;
+                        trail.applied += 1;
+                    }
+                    AuditWay::Put => {
+                        a.put_ok += 1;
+                        trail.put += 1;
+                    }
+                }
+                trail.last = Some((way, message));
+                trail.unsure.clear();
+            }
+            Err(kube::Error::Api(e)) if e.code == 409 => match way {
+                AuditWay::Apply => a.apply_conflict += 1,
+                AuditWay::Put => a.put_conflict += 1,
+            },
+            Err(kube::Error::Api(e)) if e.code == 404 => a.not_found += 1,
+            Err(kube::Error::Api(e)) if e.code < 500 => {
+                a.refused += 1;
+                a.first_refusal
+                    .get_or_insert_with(|| format!("{way:?} {name}: {} {}", e.code, e.message));
+            }
+            Err(_) => {
+                a.unsure += 1;
+                trail.unsure.push(message);
+            }
+        }
+    }
+}
+
+/// After convergence: every live NodePool the auditor wrote to carries the `ChaosAudit`
+/// condition of the auditor's last write that went through (or of a later one whose outcome is
+/// unknown). The controller's status writes must have left it alone. Returns the NodePools
+/// checked whose last write was a server-side apply, those whose last write was a PUT, and the
+/// problems found.
+async fn check_audit(wl: &Workload, audit: &Audit) -> (u64, u64, Vec<String>) {
+    let api = wl.api.clone();
+    let nps = kretry("list NodePools", || async {
+        api.list(&ListParams::default()).await
+    })
+    .await
+    .items;
+    let (mut by_apply, mut by_put) = (0, 0);
+    let mut problems = Vec::new();
+    for np in &nps {
+        let name = np.metadata.name.clone().unwrap_or_default();
+        if !wl.live.contains_key(&name) {
+            continue;
+        }
+        let Some(trail) = audit.trails.get(&name) else {
+            continue;
+        };
+        let Some((way, message)) = &trail.last else {
+            continue;
+        };
+        match way {
+            AuditWay::Apply => by_apply += 1,
+            AuditWay::Put => by_put += 1,
+        }
+        let expected = || {
+            format!(
+                "its last write that went through was a {} of {message:?} (after {} applies and {} PUTs that went through{})",
+                if *way == AuditWay::Apply {
+                    "server-side apply"
+                } else {
+                    "PUT"
+                },
+                trail.applied,
+                trail.put,
+                if trail.unsure.is_empty() {
+                    String::new()
+                } else {
+                    format!("; later writes of unknown outcome: {:?}", trail.unsure)
+                }
+            )
+        };
+        match cond(np, AUDIT) {
+            None => problems.push(format!(
+                "{name}: the {AUDIT} condition is gone, {}; conditions now: {:?}",
+                expected(),
+                np.status.as_ref().map(|s| s
+                    .conditions
+                    .iter()
+                    .map(|c| c.type_.clone())
+                    .collect::<Vec<_>>())
+            )),
+            Some(c) if c.message != *message && !trail.unsure.contains(&c.message) => problems
+                .push(format!(
+                    "{name}: the {AUDIT} condition says {:?}, but {}",
+                    c.message,
+                    expected()
+                )),
+            Some(_) => {}
+        }
+    }
+    (by_apply, by_put, problems)
+}
+
 async fn phase_control_plane(s: &Settings, client: &Client, rep: &Shared) {
     let phase = "control_plane";
     let ns = format!("chaos-cp-{}", s.seed);
     create_ns(client, &ns).await;
     create_secrets(client, &ns).await;
     let (_sim_proc, sim) = start_sim(s, phase, None);
-    let ctl = Ctl::new(s, Some(&ns), &sim, phase);
+    // The controller reaches the API server through a proxy that cuts every connection at
+    // seeded moments (watches that break); the driver's own client goes to it directly.
+    let cutter = Arc::new(CutProxy::default());
+    let (proxy_addr, proxy_accept) =
+        start_cut_proxy(api_server_address(&s.kubeconfig), cutter.clone()).await;
+    let proxied = s.out.join("control-plane-proxied.kubeconfig");
+    write_proxied_kubeconfig(&s.kubeconfig, &proxied, proxy_addr.port());
+    let mut ctl = Ctl::new(s, Some(&ns), &sim, phase);
+    ctl.kubeconfig = proxied;
     let mut controller = ctl.start();
     let mut wl = Workload::new(client, &ns, s.seed.wrapping_add(4), s.cp_pools, "p");
     let mut rng = fastrand::Rng::with_seed(s.seed.wrapping_add(5));
+    // Another writer of the NodePools' status (conflicts on status writes), and the breaker.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let live_names: Arc<Mutex<Vec<String>>> = Arc::default();
+    let breaker = tokio::spawn(break_watches(
+        cutter.clone(),
+        s.seed.wrapping_add(8),
+        stop_rx.clone(),
+    ));
+    let auditor = tokio::spawn(audit_statuses(
+        client.clone(),
+        ns.clone(),
+        live_names.clone(),
+        s.seed.wrapping_add(9),
+        stop_rx,
+    ));
+    let publish = |wl: &Workload| {
+        *live_names.lock().unwrap() = wl.live.keys().cloned().collect();
+    };
     let total_ops = s.cp_pools * 19 / 10;
     let restarts: Vec<(usize, &str)> = if s.quick {
         vec![(total_ops / 3, "apiserver"), (2 * total_ops / 3, "both")]
@@ -1618,12 +2120,13 @@ async fn phase_control_plane(s: &Settings, client: &Client, rep: &Shared) {
             (4 * total_ops / 5, "both"),
         ]
     };
-    let mut last_fault = Instant::now();
+    let mut last_restart = Instant::now();
     let mut probe_latency: Vec<Value> = Vec::new();
     let mut done = BTreeMap::<String, u64>::new();
     let mut i = 0;
     while !wl.done() || i < total_ops {
         wl.step().await;
+        publish(&wl);
         tokio::time::sleep(Duration::from_millis(rng.u64(30..150))).await;
         for (at, what) in &restarts {
             if *at == i {
@@ -1634,7 +2137,7 @@ async fn phase_control_plane(s: &Settings, client: &Client, rep: &Shared) {
                         .unwrap()
                         .fail(format!("{phase}: restarting {what} failed"));
                 }
-                last_fault = Instant::now();
+                last_restart = Instant::now();
                 // How long until the controller sees a NodePool created right after the
                 // API server is back (its watches must have recovered).
                 let probe = format!("p-probe-{i}");
@@ -1657,7 +2160,13 @@ async fn phase_control_plane(s: &Settings, client: &Client, rep: &Shared) {
                 let t = Instant::now();
                 let seen = loop {
                     let got = kretry("get probe", || async { api.get(&probe).await }).await;
-                    if got.status.is_some() {
+                    // The controller's status (the auditor never writes observedGeneration and
+                    // does not know the probe before this measurement ends).
+                    if got
+                        .status
+                        .as_ref()
+                        .is_some_and(|st| st.observed_generation.is_some())
+                    {
                         break Some(t.elapsed().as_secs_f64());
                     }
                     if t.elapsed() > Duration::from_secs(120) {
@@ -1677,6 +2186,7 @@ async fn phase_control_plane(s: &Settings, client: &Client, rep: &Shared) {
                         tag: "probe".into(),
                     },
                 );
+                publish(&wl);
                 *done
                     .entry(
                         if *what == "both" {
@@ -1691,13 +2201,75 @@ async fn phase_control_plane(s: &Settings, client: &Client, rep: &Shared) {
         }
         i += 1;
     }
-    log(format!("{phase}: {i} ops; converging"));
+    // The breaker stops first, then the auditor: its last write is the last fault, and the
+    // convergence check sees a quiet system.
+    let _ = stop_tx.send(true);
+    let breaks = breaker.await.expect("the breaker task");
+    let audit = auditor.await.expect("the auditor task");
+    // Convergence is measured from the last fault: a restart, a cut, or the auditor's last write.
+    let last_fault = [Some(last_restart), breaks.last, Some(Instant::now())]
+        .into_iter()
+        .flatten()
+        .max()
+        .expect("a time");
+    log(format!(
+        "{phase}: {i} ops; {} watch breaks ({} connections cut); status writes by another \
+         client: {} applies ({} conflicts, {} forced over its own PUTs), {} PUTs ({} conflicts), {} of \
+         unknown outcome; converging",
+        breaks.effective,
+        breaks.connections_cut,
+        audit.apply_ok,
+        audit.apply_conflict,
+        audit.apply_forced_over_own_put,
+        audit.put_ok,
+        audit.put_conflict,
+        audit.unsure
+    ));
     let (secs, c) = converge(&wl, &sim, &BTreeMap::new(), last_fault, s.converge_timeout).await;
     record_check(rep, phase, secs, &c);
+    // The controller's writes leave another writer's condition alone.
+    let (audit_by_apply, audit_by_put, audit_problems) = check_audit(&wl, &audit).await;
+    log(format!(
+        "{phase}: {AUDIT} conditions checked: {audit_by_apply} last set by apply, {audit_by_put} by PUT; {} problems",
+        audit_problems.len()
+    ));
     {
         let mut r = rep.lock().unwrap();
         for (k, v) in &done {
             r.fault(k, *v);
+        }
+        r.fault("watch_break", breaks.effective);
+        r.fault(
+            "status_write_conflict",
+            audit.apply_conflict + audit.put_conflict,
+        );
+        r.fault("concurrent_status_write", audit.apply_ok + audit.put_ok);
+        if !audit_problems.is_empty() {
+            r.fail(format!(
+                "{phase}: {} of {} NodePools lost or changed the {AUDIT} condition another client \
+                 set (the controller's status writes must leave other types alone); first: {:?}",
+                audit_problems.len(),
+                audit_by_apply + audit_by_put,
+                audit_problems.iter().take(5).collect::<Vec<_>>()
+            ));
+        }
+        if !audit.controller_conflicts.is_empty() {
+            r.fail(format!(
+                "{phase}: {} of the auditor's applies of its own {AUDIT} condition conflicted with \
+                 the controller ({FIELD_MANAGER}), which must own none of its fields; first: {:?}",
+                audit.controller_conflicts.len(),
+                audit
+                    .controller_conflicts
+                    .iter()
+                    .take(3)
+                    .collect::<Vec<_>>()
+            ));
+        }
+        if audit.refused > 0 {
+            r.fail(format!(
+                "{phase}: the API server refused {} of the auditor's status writes (a harness bug); first: {:?}",
+                audit.refused, audit.first_refusal
+            ));
         }
         if let Some(st) = controller.exited() {
             r.fail(format!(
@@ -1707,10 +2279,39 @@ async fn phase_control_plane(s: &Settings, client: &Client, rep: &Shared) {
         r.phases.insert(
             phase.into(),
             json!({"namespace": ns, "nodepools_created": wl.created, "ops": wl.ops, "restarts": done,
-                   "watch_recovery_probe": probe_latency}),
+                   "watch_recovery_probe": probe_latency,
+                   "watch_breaks": {
+                       "interval_ms": [2000, 6000],
+                       "cut_events": breaks.events,
+                       "cut_events_with_open_connections": breaks.effective,
+                       "connections_cut": breaks.connections_cut,
+                       "connections_proxied": cutter.accepted.load(Ordering::SeqCst),
+                       "upstream_connect_failures": cutter.upstream_failed.load(Ordering::SeqCst),
+                   },
+                   "status_writes_by_another_client": {
+                       "interval_ms": [50, 300],
+                       "apply_ok": audit.apply_ok,
+                       "apply_conflict": audit.apply_conflict,
+                       "apply_conflict_with": audit.apply_conflict_with,
+                       "apply_forced_over_own_put": audit.apply_forced_over_own_put,
+                       "apply_conflict_with_controller": audit.controller_conflicts,
+                       "put_ok": audit.put_ok,
+                       "put_conflict_409": audit.put_conflict,
+                       "not_found": audit.not_found,
+                       "refused": audit.refused,
+                       "outcome_unknown": audit.unsure,
+                       "read_failed": audit.read_failed,
+                       "nodepools_written": audit.trails.values().filter(|t| t.last.is_some()).count(),
+                       "audit_conditions_checked": audit_by_apply,
+                       "audit_conditions_checked_last_by_put": audit_by_put,
+                       "audit_condition_problems": audit_problems,
+                   }}),
         );
     }
     drain(&mut wl, &sim, rep, phase, s.converge_timeout).await;
+    drop(controller);
+    proxy_accept.abort();
+    cutter.cut_all();
 }
 
 // ---------------------------------------------------------------------------------------------

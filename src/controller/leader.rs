@@ -50,7 +50,11 @@ impl LeaderGate {
             .with_identity(&cfg.identity)
             .with_duration(seconds)
             .with_grace((seconds / 3).max(1))
-            .with_field_manager(crate::crd::FIELD_MANAGER)
+            // One field manager per replica: a replica takes a free Lease by an unforced
+            // server-side apply, and only a conflict between two managers stops a second
+            // replica from taking it at the same moment. With one manager shared by all
+            // replicas, two could lead at once.
+            .with_field_manager(lease_field_manager(&cfg.identity))
             .build()
             .await?;
         let (rx, task) = manager.watch().await;
@@ -73,3 +77,32 @@ impl LeaderGate {
 
 /// How long a non-leader waits before looking again.
 pub const FOLLOWER_RECHECK: Duration = Duration::from_secs(2);
+
+/// The field manager of this replica's Lease writes: unique per identity (see
+/// [`LeaderGate::elect`]), at most 128 bytes as the API server requires.
+pub fn lease_field_manager(identity: &str) -> String {
+    let mut name = format!("{}-{identity}", crate::crd::FIELD_MANAGER);
+    if name.len() > 128 {
+        let mut end = 128;
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        name.truncate(end);
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replicas_write_the_lease_as_different_field_managers() {
+        let a = lease_field_manager("nodepool-controller-7d9f-abcde");
+        let b = lease_field_manager("nodepool-controller-7d9f-fghij");
+        assert_ne!(a, b);
+        assert!(a.starts_with(crate::crd::FIELD_MANAGER));
+        let long = lease_field_manager(&"x".repeat(300));
+        assert_eq!(long.len(), 128);
+    }
+}

@@ -1,5 +1,6 @@
 //! The reconcile loop that keeps cloud node pools in line with NodePool objects.
 
+pub mod cache;
 pub mod conditions;
 pub mod credentials;
 pub mod leader;

@@ -27,6 +27,7 @@ use kube::{Client, Resource, ResourceExt};
 use serde_json::json;
 use tracing::{Instrument, debug, info, warn};
 
+use super::cache::{CachedNodePool, key, slim};
 use super::conditions::{self, Failure, Outcome};
 use super::credentials::{self, Credentials, CredentialsError};
 use super::leader::{FOLLOWER_RECHECK, LeaderElection, LeaderGate};
@@ -127,6 +128,9 @@ pub enum Error {
     /// A Kubernetes API call failed.
     #[error("Kubernetes API: {0}")]
     Kube(#[from] kube::Error),
+    /// The NodePool as stored cannot be read by this build of the controller.
+    #[error("the NodePool cannot be read by this controller version: {0}")]
+    Decode(#[source] serde_json::Error),
     /// Deleting the cloud pool is blocked (e.g. by missing credentials).
     #[error(
         "{0}; to release the NodePool without deleting the cloud pool, set spec.deletionPolicy: Orphan"
@@ -143,6 +147,7 @@ impl Error {
             Error::NameTaken { .. } => "NameTaken",
             Error::NoCloud => "NoCloud",
             Error::Kube(_) => "KubernetesApiError",
+            Error::Decode(_) => "UnreadableSpec",
             Error::DeleteBlocked(inner) => inner.reason(),
         }
     }
@@ -151,7 +156,9 @@ impl Error {
     pub fn retryable(&self) -> bool {
         match self {
             Error::Cloud(e) => e.kind().is_retryable(),
-            Error::Credentials(_) | Error::NameTaken { .. } | Error::NoCloud => false,
+            Error::Credentials(_) | Error::NameTaken { .. } | Error::NoCloud | Error::Decode(_) => {
+                false
+            }
             Error::Kube(_) => true,
             Error::DeleteBlocked(inner) => inner.retryable(),
         }
@@ -266,7 +273,7 @@ impl OwnWrites {
     /// listed or read is the newest the controller knows.
     fn is_current(&self, np: &NodePool) -> bool {
         let map = self.0.lock().expect("own writes lock");
-        match map.get(&ObjectRef::from_obj(np)) {
+        match map.get(&key(&np.metadata)) {
             Some(w) => np.metadata.resource_version.as_ref() == Some(&w.resource_version),
             None => true,
         }
@@ -274,7 +281,7 @@ impl OwnWrites {
 
     /// The remaining wait when `np` is unchanged since the controller's own write and not due.
     fn not_due(&self, np: &NodePool) -> Option<Duration> {
-        let key = ObjectRef::from_obj(np);
+        let key = key(&np.metadata);
         if self.1.lock().expect("own writes lock").remove(&key) {
             return None;
         }
@@ -437,11 +444,8 @@ impl Context {
                 && written.metadata.deletion_timestamp.is_some()
                     == np.metadata.deletion_timestamp.is_some()
                 && written.metadata.annotations == np.metadata.annotations;
-            self.own_writes.wrote(
-                ObjectRef::from_obj(np),
-                written.metadata.resource_version,
-                same,
-            );
+            self.own_writes
+                .wrote(key(&np.metadata), written.metadata.resource_version, same);
         }
         let phase = status
             .phase
@@ -455,11 +459,11 @@ impl Context {
     /// Releases the NodePool (removes the finalizer) and stops counting it.
     async fn release(&self, np: &NodePool) -> Result<(), Error> {
         set_finalizer(&self.client, np, false).await?;
-        self.own_writes.forget(&ObjectRef::from_obj(np));
+        self.own_writes.forget(&key(&np.metadata));
         self.changed
             .lock()
             .expect("changed map lock")
-            .remove(&ObjectRef::from_obj(np));
+            .remove(&key(&np.metadata));
         self.count_phase(np, None);
         Ok(())
     }
@@ -469,7 +473,7 @@ impl Context {
         self.changed
             .lock()
             .expect("changed map lock")
-            .insert(ObjectRef::from_obj(np), tokio::time::Instant::now());
+            .insert(key(&np.metadata), tokio::time::Instant::now());
     }
 
     /// Reads the NodePool's pool `id` through its cluster's batched list (falling back to a GET
@@ -509,16 +513,19 @@ impl Context {
             .and_then(|s| s.phase.as_deref())
             .and_then(|p| Phase::ALL.into_iter().find(|x| x.as_str() == p))
             .is_some_and(|p| !p.is_transient());
+        // A snapshot at most half an interval old: a pool polled every `poll` seconds is then
+        // seen at most 1.5 polls after the cloud changed it, at one list per cluster per half
+        // poll however many pools the cluster has.
         let max_age = if steady {
             self.config.resync / 2
         } else {
-            self.config.transient_poll
+            self.config.transient_poll / 2
         };
         let not_before = self
             .changed
             .lock()
             .expect("changed map lock")
-            .get(&ObjectRef::from_obj(np))
+            .get(&super::cache::key(&np.metadata))
             .copied();
         match self
             .reads
@@ -540,7 +547,7 @@ impl Context {
     }
 
     fn count_phase(&self, np: &NodePool, phase: Option<&'static str>) {
-        let key = ObjectRef::from_obj(np);
+        let key = key(&np.metadata);
         let mut map = self.phases.lock().expect("phase map lock");
         let old = match phase {
             Some(p) => map.insert(key, p),
@@ -575,8 +582,7 @@ impl Context {
             _ => self.config.resync,
         };
         let delay = jitter(base);
-        self.own_writes
-            .due_in(&ObjectRef::from_obj(np), Some(delay));
+        self.own_writes.due_in(&key(&np.metadata), Some(delay));
         Action::requeue(delay)
     }
 }
@@ -648,19 +654,6 @@ async fn read_latest(client: &Client, np: &NodePool) -> Result<Option<NodePool>,
     }))
 }
 
-/// The annotation `kubectl apply` keeps its last applied manifest in.
-const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
-
-/// Drops what the controller never reads from a NodePool before it is cached: the managed
-/// fields (often larger than the spec) and `kubectl apply`'s copy of the manifest. Applied to
-/// every NodePool the controller holds, watched or read, so that they compare alike.
-pub fn slim(np: &mut NodePool) {
-    np.metadata.managed_fields = None;
-    if let Some(annotations) = np.metadata.annotations.as_mut() {
-        annotations.remove(LAST_APPLIED);
-    }
-}
-
 fn is_not_found(e: &CloudError) -> bool {
     e.kind() == ErrorKind::NotFound
 }
@@ -700,7 +693,8 @@ fn finish_status(
 }
 
 /// Reconciles one NodePool.
-pub async fn reconcile(np: Arc<NodePool>, ctx: Arc<Context>) -> Result<Action, Error> {
+pub async fn reconcile(cached: Arc<CachedNodePool>, ctx: Arc<Context>) -> Result<Action, Error> {
+    let np = cached.expand().map_err(Error::Decode)?;
     let span = tracing::info_span!(
         "reconcile",
         namespace = %np.namespace().unwrap_or_default(),
@@ -730,7 +724,7 @@ pub async fn reconcile(np: Arc<NodePool>, ctx: Arc<Context>) -> Result<Action, E
         ctx.failures
             .lock()
             .expect("failure map lock")
-            .remove(&ObjectRef::from_obj(np.as_ref()));
+            .remove(&key(&np.metadata));
     }
     result
 }
@@ -1138,8 +1132,8 @@ async fn cleanup(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
 
 /// Per-object exponential backoff with jitter; terminal errors wait for a change (a spec or
 /// Secret change triggers a reconcile) with a slow safety requeue.
-pub fn error_policy(np: Arc<NodePool>, err: &Error, ctx: Arc<Context>) -> Action {
-    let key = ObjectRef::from_obj(np.as_ref());
+pub fn error_policy(np: Arc<CachedNodePool>, err: &Error, ctx: Arc<Context>) -> Action {
+    let key = key(&np.metadata);
     let n = {
         let mut map = ctx.failures.lock().expect("failure map lock");
         let n = map.entry(key.clone()).or_insert(0);
@@ -1159,6 +1153,41 @@ pub fn error_policy(np: Arc<NodePool>, err: &Error, ctx: Arc<Context>) -> Action
     let delay = jitter(err.retry_after().map_or(exp, |r| r.max(exp)));
     ctx.own_writes.due_in(&key, Some(delay));
     Action::requeue(delay)
+}
+
+/// How long the watches wait after an error before they list or watch again: 0.25 s, doubling
+/// to at most 5 s, ±20% jitter, back to 0.25 s with the next event.
+///
+/// kube's default (0.8 s doubling to 30 s, reset only after 120 s without an error) is shared by
+/// the NodePool and Secret watches of a controller: after an API server restart, the refused
+/// connections and the `410 Gone` of the old watches pushed it to 30 s and more, and the
+/// controller stayed blind for over a minute after the API server was back. Listing again is
+/// cheap for the API server (the watch cache serves it), so the wait stays short.
+struct WatchBackoff(Duration);
+
+impl WatchBackoff {
+    const MIN: Duration = Duration::from_millis(250);
+    const MAX: Duration = Duration::from_secs(5);
+
+    fn new() -> Self {
+        WatchBackoff(Self::MIN)
+    }
+}
+
+impl Iterator for WatchBackoff {
+    type Item = Duration;
+
+    fn next(&mut self) -> Option<Duration> {
+        let d = self.0;
+        self.0 = (self.0 * 2).min(Self::MAX);
+        Some(d.mul_f64(0.8 + fastrand::f64() * 0.4))
+    }
+}
+
+impl kube::runtime::utils::Backoff for WatchBackoff {
+    fn reset(&mut self) {
+        self.0 = Self::MIN;
+    }
 }
 
 /// Runs the controller until a shutdown signal.
@@ -1234,21 +1263,24 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
         client,
         config: config.clone(),
     });
-    // The NodePool cache holds slimmed objects (see [`slim`]). Readiness: the watch has listed
-    // everything once.
+    // The NodePool cache holds compact objects (see [`CachedNodePool`]). Readiness: the watch
+    // has listed everything once.
+    let cached: Api<CachedNodePool> = match &config.namespace {
+        Some(ns) => Api::namespaced(ctx.client.clone(), ns),
+        None => Api::all(ctx.client.clone()),
+    };
     let (store, writer) = reflector::store();
     let nodepool_events = reflector(
         writer,
-        watcher::watcher(nodepools, watcher::Config::default().any_semantic())
-            .inspect(move |event| {
-                if matches!(event, Ok(watcher::Event::InitDone)) {
-                    ready.store(true, std::sync::atomic::Ordering::Relaxed);
-                }
-            })
-            .modify(slim),
+        watcher::watcher(cached, watcher::Config::default().any_semantic()).inspect(move |event| {
+            if matches!(event, Ok(watcher::Event::InitDone)) {
+                ready.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }),
     )
     .applied_objects();
-    let controller = Controller::for_stream(nodepool_events, store.clone());
+    let controller =
+        Controller::for_stream(nodepool_events, store.clone()).trigger_backoff(WatchBackoff::new());
     // A change of a credentials Secret re-reconciles the NodePools that name it.
     controller
         .with_config(kube::runtime::controller::Config::default().concurrency(config.concurrency))
@@ -1258,10 +1290,8 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
             store
                 .state()
                 .into_iter()
-                .filter(|np| {
-                    np.namespace() == ns && Some(&np.spec.credentials_ref.name) == name.as_ref()
-                })
-                .inspect(|np| own_writes.force(ObjectRef::from_obj(np.as_ref())))
+                .filter(|np| np.metadata.namespace == ns && np.credentials_name() == name)
+                .inspect(|np| own_writes.force(key(&np.metadata)))
                 .map(|np| ObjectRef::from_obj(np.as_ref()))
                 .collect::<Vec<_>>()
         })
@@ -1275,4 +1305,23 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
         })
         .await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kube::runtime::utils::Backoff;
+
+    #[test]
+    fn watch_backoff_doubles_to_five_seconds_and_resets() {
+        let mut b = WatchBackoff::new();
+        let waits: Vec<Duration> = (0..8).map(|_| b.next().expect("endless")).collect();
+        let nominal = [0.25, 0.5, 1.0, 2.0, 4.0, 5.0, 5.0, 5.0];
+        for (w, n) in waits.iter().zip(nominal) {
+            let s = w.as_secs_f64();
+            assert!(s >= n * 0.8 - 1e-9 && s <= n * 1.2 + 1e-9, "{s} vs {n}");
+        }
+        b.reset();
+        assert!(b.next().expect("endless") <= Duration::from_millis(300));
+    }
 }

@@ -6,6 +6,14 @@ use tracing_subscriber::EnvFilter;
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+/// jemalloc's options, read at start-up: one arena (the controller has two worker threads;
+/// an arena per CPU kept each one's freed pages) and freed pages returned to the system at once
+/// (the initial list of a large fleet leaves tens of MiB free that would otherwise stay
+/// resident). At 10,000 NodePools: 63 MiB resident instead of 96 MiB with the defaults.
+#[allow(non_upper_case_globals)]
+#[unsafe(export_name = "_rjem_malloc_conf")]
+pub static malloc_conf: &[u8] = b"narenas:1,dirty_decay_ms:0,muzzy_decay_ms:0\0";
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

@@ -125,7 +125,9 @@ class Kube:
     def conn(self):
         c = getattr(self.local, "conn", None)
         if c is None:
-            c = http.client.HTTPSConnection(self.host, self.port, context=self.ctx, timeout=60)
+            # A Table list of 10,000 NodePools can take the API server over a minute on a busy
+            # 2-core machine: wait for it rather than fail the run.
+            c = http.client.HTTPSConnection(self.host, self.port, context=self.ctx, timeout=300)
             self.local.conn = c
         return c
 
@@ -428,7 +430,7 @@ def fill(kube, sim, args, have, want):
     try:
         t0 = time.monotonic()
         create_pools(kube, args, have, want - have)
-        wait_ready(kube, args, want, max(args.timeout, want * 0.5), ctrl=ctrl, every=5.0)
+        wait_ready(kube, args, want, max(args.timeout, want * 0.5), ctrl=ctrl, every=15.0)
         log(f"fill: {want} Ready after {time.monotonic() - t0:.0f}s")
     finally:
         ctrl.stop()

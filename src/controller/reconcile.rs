@@ -313,6 +313,9 @@ type Providers = Mutex<HashMap<ProviderKey, (String, Arc<dyn NodePoolProvider>)>
 /// Where a NodePool's pool lives and how it is named at the cloud.
 struct Target {
     cloud: Cloud,
+    region: String,
+    /// The CCE project (empty for ACK).
+    project: String,
     cluster: String,
     name: String,
 }
@@ -322,12 +325,16 @@ fn target(np: &NodePool) -> Result<Target, Error> {
     if let Some(h) = &np.spec.huawei {
         Ok(Target {
             cloud: Cloud::Huawei,
+            region: h.region.clone(),
+            project: h.project_id.clone(),
             cluster: h.cluster_id.clone(),
             name: h.pool_name(&default_name).to_string(),
         })
     } else if let Some(a) = &np.spec.alibaba {
         Ok(Target {
             cloud: Cloud::Alibaba,
+            region: a.region_id.clone(),
+            project: String::new(),
             cluster: a.cluster_id.clone(),
             name: a.pool_name(&default_name).to_string(),
         })
@@ -346,23 +353,17 @@ impl Context {
     async fn provider(&self, np: &NodePool) -> Result<Arc<dyn NodePoolProvider>, Error> {
         let ns = np.namespace().unwrap_or_default();
         let secret_name = &np.spec.credentials_ref.name;
-        let cloud = target(np)?.cloud;
+        let Target {
+            cloud,
+            region,
+            project,
+            ..
+        } = target(np)?;
         let key = ProviderKey {
             secret: ObjectRef::new(secret_name).within(&ns),
             cloud,
-            region: np
-                .spec
-                .huawei
-                .as_ref()
-                .map(|h| h.region.clone())
-                .or_else(|| np.spec.alibaba.as_ref().map(|a| a.region_id.clone()))
-                .unwrap_or_default(),
-            project: np
-                .spec
-                .huawei
-                .as_ref()
-                .map(|h| h.project_id.clone())
-                .unwrap_or_default(),
+            region,
+            project,
         };
         let watched = self
             .secrets
@@ -492,19 +493,8 @@ impl Context {
                 np.namespace().unwrap_or_default(),
                 np.spec.credentials_ref.name
             ),
-            region: np
-                .spec
-                .huawei
-                .as_ref()
-                .map(|h| h.region.clone())
-                .or_else(|| np.spec.alibaba.as_ref().map(|a| a.region_id.clone()))
-                .unwrap_or_default(),
-            project: np
-                .spec
-                .huawei
-                .as_ref()
-                .map(|h| h.project_id.clone())
-                .unwrap_or_default(),
+            region: target.region.clone(),
+            project: target.project.clone(),
             cluster: target.cluster.clone(),
         };
         let steady = np

@@ -37,6 +37,15 @@ pub struct PhaseLabels {
     pub phase: &'static str,
 }
 
+/// Labels of the drift counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DriftLabels {
+    /// `huawei` or `alibaba`.
+    pub cloud: &'static str,
+    /// The managed field: `labels`, `taints`, `tags`, `nodeCount`, `ownerMark`.
+    pub field: &'static str,
+}
+
 /// Every metric the controller exports.
 pub struct Metrics {
     /// `nodepool_reconcile_total`.
@@ -49,6 +58,8 @@ pub struct Metrics {
     pub cloud_duration: Histogram,
     /// `nodepool_nodepools` by phase.
     pub phases: Family<PhaseLabels, Gauge>,
+    /// `nodepool_drift_total`.
+    pub drift: Family<DriftLabels, Counter>,
     registry: Registry,
 }
 
@@ -92,7 +103,14 @@ impl Metrics {
             "NodePools known to this replica, by phase",
             phases.clone(),
         );
+        let drift = Family::<DriftLabels, Counter>::default();
+        registry.register(
+            "drift",
+            "Managed fields found changed at the cloud behind the controller, by cloud and field",
+            drift.clone(),
+        );
         Metrics {
+            drift,
             reconciles,
             reconcile_duration,
             cloud_requests,
@@ -100,6 +118,16 @@ impl Metrics {
             phases,
             registry,
         }
+    }
+
+    /// Counts one managed field found changed at the cloud.
+    pub fn drift(&self, cloud: crate::cloud::Cloud, field: crate::cloud::ManagedField) {
+        self.drift
+            .get_or_create(&DriftLabels {
+                cloud: cloud.label(),
+                field: field.label(),
+            })
+            .inc();
     }
 
     /// Records one reconcile.

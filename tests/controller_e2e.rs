@@ -9,6 +9,8 @@ use common::e2e::*;
 use std::time::Duration;
 
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
+use nodepool_controller::cloud::Owner;
+use nodepool_controller::controller::update;
 use nodepool_controller::crd::{NodePool, OWNER_TAG};
 use serde_json::json;
 
@@ -187,17 +189,19 @@ async fn a_create_interrupted_before_the_status_write_is_adopted_not_repeated() 
     // The state a crash leaves: the intent recorded, the cloud pool made, no ID in status.
     let hw = create(&api, huawei_pool("crashed", 1)).await;
     let ali = create(&api, alibaba_pool("crashed-ack", 1)).await;
-    let hw_spec = hw.spec.huawei.clone().expect("huawei");
-    cce.create(HW_CLUSTER, &hw_spec.create_body("crashed"))
-        .await
-        .expect("the first attempt's create");
-    let ali_spec = ali.spec.alibaba.clone().expect("alibaba");
-    let ali_uid = ali.metadata.uid.clone().expect("uid");
-    let ali_body =
-        nodepool_controller::controller::update::alibaba_create(&ali_spec, "crashed-ack", &ali_uid);
-    ack.create(ALI_CLUSTER, &ali_body)
-        .await
-        .expect("the first attempt's create");
+    // The first attempt's create bodies, owner marks included, as the controller sends them.
+    for (np, provider, cluster) in [(&hw, &cce, HW_CLUSTER), (&ali, &ack, ALI_CLUSTER)] {
+        let owner = Owner {
+            uid: np.metadata.uid.as_deref().expect("uid"),
+            namespace: &ns.name,
+            name: np.metadata.name.as_deref().expect("name"),
+        };
+        let body = update::create(np.spec.cloud_spec().expect("a cloud"), owner);
+        provider
+            .create(cluster, &body)
+            .await
+            .expect("the first attempt's create");
+    }
     for name in ["crashed", "crashed-ack"] {
         api.patch_status(
             name,

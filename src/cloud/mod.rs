@@ -12,6 +12,7 @@
 //! Nothing in here logs a secret: credentials are only held as [`secrecy::SecretString`], signed
 //! headers are never logged, and no error's `Display` contains a header value.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use async_trait::async_trait;
@@ -36,7 +37,7 @@ pub const USER_AGENT: &str = concat!("nodepool-controller/", env!("CARGO_PKG_VER
 // ---------------------------------------------------------------------------------------------
 
 /// One node pool as a cloud reports it, in a cloud-neutral shape.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CloudPool {
     /// The cloud's ID of the pool (CCE `metadata.uid`, ACK `nodepool_info.nodepool_id`).
@@ -50,11 +51,127 @@ pub struct CloudPool {
     pub nodes: NodeCounts,
     /// The pool's conditions as the cloud gives them (CCE: always in show/list; ACK: detail only).
     pub conditions: Vec<PoolCondition>,
+    /// The owner mark the pool carries (CCE user tags, ACK scaling group tags), if any.
+    pub owner: Option<OwnerMark>,
+    /// The fields the controller manages, as the cloud reports them (for drift detection).
+    pub managed: Managed,
     /// The cloud's own spec: CCE's `spec` object; for ACK the whole node pool object except
     /// `status`, in ACK's snake_case (use [`crate::crd::alibaba::from_wire`] for the CRD's shape).
     pub spec: Value,
     /// The cloud's own `status` object, unchanged (`null` if absent).
     pub status: Value,
+}
+
+/// Which NodePool a pool belongs to, as the tags the controller puts on every pool it creates or
+/// adopts say: the NodePool's UID (what ownership is decided by) and, for people reading the
+/// cloud console, its namespace and name (possibly shortened to the cloud's tag value limit).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OwnerMark {
+    /// The NodePool's `metadata.uid`.
+    pub uid: String,
+    /// `namespace/name` of the NodePool (CCE: `namespace_name`, shortened), when tagged.
+    pub name: Option<String>,
+}
+
+/// The owner a NodePool writes into its pool's tags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Owner<'a> {
+    /// The NodePool's `metadata.uid`.
+    pub uid: &'a str,
+    /// The NodePool's namespace.
+    pub namespace: &'a str,
+    /// The NodePool's name.
+    pub name: &'a str,
+}
+
+/// A Kubernetes taint as the clouds carry it on a pool's nodes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Taint {
+    /// The taint key.
+    pub key: String,
+    /// The taint value (empty when none).
+    pub value: String,
+    /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
+    pub effect: String,
+}
+
+/// The fields of a pool the controller keeps in line with the spec, in one shape for both
+/// clouds: compared after every steady read to find changes made behind the controller's back.
+/// Built by the same per-cloud function from the request body the spec produces and from the
+/// pool the cloud reports, so both sides are read the same way.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Managed {
+    /// Kubernetes labels of the pool's nodes (CCE `k8sTags` without CCE's own
+    /// `cce.cloud.com/` keys; ACK `kubernetes_config.labels`).
+    pub labels: BTreeMap<String, String>,
+    /// Taints of the pool's nodes.
+    pub taints: BTreeSet<Taint>,
+    /// Cloud resource tags (CCE `userTags`, ACK `scaling_group.tags`) without the owner mark.
+    pub tags: BTreeMap<String, String>,
+    /// The target node count (`None`: not set, or owned by an autoscaler).
+    pub node_count: Option<i64>,
+}
+
+/// One managed field, as Events, conditions and the drift metric name it (bounded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ManagedField {
+    /// The node labels.
+    Labels,
+    /// The node taints.
+    Taints,
+    /// The resource tags.
+    Tags,
+    /// The target node count.
+    NodeCount,
+    /// The owner mark.
+    OwnerMark,
+}
+
+impl ManagedField {
+    /// The field's name (also the `field` label of the drift metric).
+    pub fn label(self) -> &'static str {
+        match self {
+            ManagedField::Labels => "labels",
+            ManagedField::Taints => "taints",
+            ManagedField::Tags => "tags",
+            ManagedField::NodeCount => "nodeCount",
+            ManagedField::OwnerMark => "ownerMark",
+        }
+    }
+}
+
+impl Managed {
+    /// The fields where `observed` differs from `self` (the spec's view). The node count is
+    /// compared only when the spec sets one (an autoscaler owns it otherwise).
+    pub fn differences(&self, observed: &Managed) -> Vec<ManagedField> {
+        let mut out = Vec::new();
+        if self.labels != observed.labels {
+            out.push(ManagedField::Labels);
+        }
+        if self.taints != observed.taints {
+            out.push(ManagedField::Taints);
+        }
+        if self.tags != observed.tags {
+            out.push(ManagedField::Tags);
+        }
+        if self.node_count.is_some() && self.node_count != observed.node_count {
+            out.push(ManagedField::NodeCount);
+        }
+        out
+    }
+}
+
+/// Cuts `s` to at most `max` bytes on a character boundary.
+pub(crate) fn shorten(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// Node counts of a pool, as the cloud reports them (`None` = the cloud did not say).
@@ -184,6 +301,12 @@ pub trait NodePoolProvider: Send + Sync {
     /// Deletes a pool. A pool that is already gone answers an error whose kind is
     /// [`ErrorKind::NotFound`], which the caller may count as deleted.
     async fn delete(&self, cluster_id: &str, pool_id: &str) -> Result<Accepted, CloudError>;
+
+    /// Deletes a pool even if it still has nodes (ACK `force=true`). Clouds without such an
+    /// option delete as [`delete`](Self::delete) does.
+    async fn delete_forced(&self, cluster_id: &str, pool_id: &str) -> Result<Accepted, CloudError> {
+        self.delete(cluster_id, pool_id).await
+    }
 
     /// Sets the pool's target node count (CCE: `operation/scale`, a POST, never retried; ACK:
     /// ModifyClusterNodePool with only `scaling_group.desired_size`, a PUT).
@@ -433,6 +556,33 @@ impl CloudError {
     /// Whether this is the cloud saying the pool (or cluster) does not exist.
     pub fn is_not_found(&self) -> bool {
         self.kind() == ErrorKind::NotFound
+    }
+
+    /// Whether the cloud said the *cluster* does not exist (or cannot be seen with these
+    /// credentials): ACK's `ErrorClusterNotFound`, or a NotFound answer to a list of the
+    /// cluster's pools (CCE has one not-found code for every resource; a list can only miss its
+    /// cluster).
+    pub fn is_cluster_not_found(&self) -> bool {
+        match self {
+            CloudError::Api { source, operation, .. } => {
+                source.code.as_deref() == Some("ErrorClusterNotFound")
+                    || (source.kind == ErrorKind::NotFound && *operation == Operation::List)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the cloud certainly made nothing: the request was refused with a client error
+    /// (other than a timeout), or never sent. A create that failed otherwise (no answer, a
+    /// server error, an unreadable success) may still have made a pool.
+    pub fn nothing_made(&self) -> bool {
+        match self {
+            CloudError::Api { source, .. } => source.status < 500 && source.status != 408,
+            CloudError::Sign { .. } | CloudError::InvalidInput { .. } => true,
+            CloudError::Transport { .. } | CloudError::Decode { .. } | CloudError::Ambiguous { .. } => {
+                false
+            }
+        }
     }
 
     /// The delay the cloud asked for (Retry-After / x-acs-retry-after), if any.

@@ -24,8 +24,37 @@ pub const RECONCILING: &str = "Reconciling";
 /// Condition type `Stalled`.
 pub const STALLED: &str = "Stalled";
 
+/// Condition type `Drifted`: `True` while fields the controller manages differ at the cloud
+/// from the spec (changed behind the controller's back); the message names them.
+pub const DRIFTED: &str = "Drifted";
+
 /// The condition types this controller owns; other writers may add their own to the list.
-pub const OWN: [&str; 4] = [READY, SYNCED, RECONCILING, STALLED];
+pub const OWN: [&str; 5] = [READY, SYNCED, RECONCILING, STALLED, DRIFTED];
+
+/// The `Drifted` condition: the fields that differ, and whether they are being set back.
+pub fn drifted(fields: &[&str], correcting: bool, generation: i64) -> Condition {
+    if fields.is_empty() {
+        return condition(
+            DRIFTED,
+            false,
+            "InSync",
+            "the managed fields at the cloud match the spec".into(),
+            generation,
+        );
+    }
+    let what = if correcting {
+        "setting them back to the spec"
+    } else {
+        "left as they are (spec.driftPolicy: Report)"
+    };
+    condition(
+        DRIFTED,
+        true,
+        if correcting { "DriftCorrected" } else { "DriftReported" },
+        format!("changed at the cloud: {}; {what}", fields.join(", ")),
+        generation,
+    )
+}
 
 /// A failure of the last reconcile, as the conditions report it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -106,6 +106,13 @@ impl NodePoolProvider for Metered {
         r
     }
 
+    async fn delete_forced(&self, cluster_id: &str, pool_id: &str) -> Result<Accepted, CloudError> {
+        let t = Instant::now();
+        let r = self.inner.delete_forced(cluster_id, pool_id).await;
+        self.record("delete", t, &r);
+        r
+    }
+
     async fn scale(
         &self,
         cluster_id: &str,

@@ -169,6 +169,7 @@ mod tests {
                 .collect(),
             spec: serde_json::Value::Null,
             status: serde_json::Value::Null,
+            ..CloudPool::default()
         }
     }
 

@@ -76,6 +76,25 @@ impl ClusterReads {
         not_before: Option<Instant>,
         max_age: Duration,
     ) -> Result<Read, CloudError> {
+        let mut found = self
+            .select(key, provider, not_before, max_age, |p| p.id == id)
+            .await?;
+        Ok(match found.pop() {
+            Some(p) => Read::Found(p),
+            None => Read::Absent,
+        })
+    }
+
+    /// The pools matching `pick` in a snapshot of the cluster taken after `not_before` and at
+    /// most `max_age` old; lists the cluster when there is no such snapshot.
+    pub async fn select(
+        &self,
+        key: &ClusterKey,
+        provider: &dyn NodePoolProvider,
+        not_before: Option<Instant>,
+        max_age: Duration,
+        pick: impl Fn(&CloudPool) -> bool,
+    ) -> Result<Vec<CloudPool>, CloudError> {
         let slot = self.slot(key);
         let mut guard = slot.lock().await;
         let now = Instant::now();
@@ -90,9 +109,9 @@ impl ClusterReads {
                 pools: pools
                     .into_iter()
                     .map(|mut p| {
-                        // The reconcile reads phase, counts and conditions only; the cloud's own
-                        // spec and status are most of a pool's size and would be held for every
-                        // pool of the fleet.
+                        // The reconcile reads phase, counts, conditions, the owner mark and the
+                        // managed fields only; the cloud's own spec and status are most of a
+                        // pool's size and would be held for every pool of the fleet.
                         p.spec = serde_json::Value::Null;
                         p.status = serde_json::Value::Null;
                         (p.id.clone(), p)
@@ -101,10 +120,14 @@ impl ClusterReads {
             });
         }
         let snapshot = guard.as_ref().expect("a snapshot was just stored");
-        Ok(match snapshot.pools.get(id) {
-            Some(p) => Read::Found(p.clone()),
-            None => Read::Absent,
-        })
+        let mut out: Vec<CloudPool> = snapshot
+            .pools
+            .values()
+            .filter(|p| pick(p))
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
     }
 
     /// Drops snapshots older than `max_age` (they would be refreshed before any use anyway), so
@@ -147,6 +170,7 @@ mod tests {
             conditions: vec![],
             spec: serde_json::json!({"nodeTemplate": {"flavor": "s6.large.2"}}),
             status: serde_json::json!({"phase": "", "currentNode": 1}),
+            ..CloudPool::default()
         }
     }
 

@@ -9,36 +9,70 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::cloud::PoolUpdate;
-use crate::crd::{AlibabaNodePool, HuaweiNodePool, OWNER_TAG};
+use crate::cloud::{Managed, Owner, PoolUpdate, alibaba, huawei};
+use crate::crd::{AlibabaNodePool, CloudSpec, HuaweiNodePool};
 
-/// The CCE create body for a NodePool named `default_name`.
-pub fn huawei_create(spec: &HuaweiNodePool, default_name: &str) -> Value {
-    spec.create_body(default_name)
+/// The create body of a NodePool's pool, with the owner mark.
+pub fn create(spec: CloudSpec<'_>, owner: Owner<'_>) -> Value {
+    match spec {
+        CloudSpec::Huawei(h) => huawei_create(h, owner),
+        CloudSpec::Alibaba(a) => alibaba_create(a, owner),
+    }
 }
 
-/// The ACK create body, with the owner tag `OWNER_TAG=<uid>` added to `scaling_group.tags`.
-pub fn alibaba_create(spec: &AlibabaNodePool, default_name: &str, uid: &str) -> Value {
-    let mut body = spec.create_body(default_name);
-    add_owner_tag(&mut body, uid);
+/// The update of a NodePool's pool: everything the cloud can change in place, the owner mark,
+/// and empty lists and maps for node labels, taints and tags the spec no longer has (so that
+/// removing them from the spec removes them at the cloud).
+pub fn update(spec: CloudSpec<'_>, owner: Owner<'_>) -> PoolUpdate {
+    match spec {
+        CloudSpec::Huawei(h) => huawei_update(h, owner),
+        CloudSpec::Alibaba(a) => alibaba_update(a, owner),
+    }
+}
+
+/// The managed fields as the spec wants them (the node count only where no autoscaler owns it).
+pub fn desired(spec: CloudSpec<'_>, owner: Owner<'_>) -> Managed {
+    match spec {
+        CloudSpec::Huawei(h) => {
+            let body = huawei_create(h, owner);
+            let mut m = huawei::marks::managed(&body["spec"]);
+            if huawei::marks::autoscaled(&body["spec"]) {
+                m.node_count = None;
+            } else {
+                m.node_count.get_or_insert(0);
+            }
+            m
+        }
+        CloudSpec::Alibaba(a) => {
+            let body = alibaba_create(a, owner);
+            let mut m = alibaba::marks::managed(&body);
+            if alibaba::marks::autoscaled(&body) {
+                m.node_count = None;
+            }
+            m
+        }
+    }
+}
+
+/// The CCE create body, with the owner tags in `nodeTemplate.userTags`.
+pub fn huawei_create(spec: &HuaweiNodePool, owner: Owner<'_>) -> Value {
+    let mut body = spec.create_body(owner.name);
+    if let Some(template) = body
+        .pointer_mut("/spec/nodeTemplate")
+        .and_then(Value::as_object_mut)
+    {
+        huawei::marks::set_owner_tags(template, owner);
+    }
     body
 }
 
-fn add_owner_tag(body: &mut Value, uid: &str) {
-    let Some(obj) = body.as_object_mut() else {
-        return;
-    };
-    let group = obj
-        .entry("scaling_group")
-        .or_insert_with(|| Value::Object(Map::new()));
-    let Some(group) = group.as_object_mut() else {
-        return;
-    };
-    let tags = group.entry("tags").or_insert_with(|| json!([]));
-    if let Some(tags) = tags.as_array_mut() {
-        tags.retain(|t| t.get("key").and_then(Value::as_str) != Some(OWNER_TAG));
-        tags.push(json!({"key": OWNER_TAG, "value": uid}));
+/// The ACK create body, with the owner tags in `scaling_group.tags`.
+pub fn alibaba_create(spec: &AlibabaNodePool, owner: Owner<'_>) -> Value {
+    let mut body = spec.create_body(owner.name);
+    if let Some(obj) = body.as_object_mut() {
+        alibaba::marks::set_owner_tags(obj, owner);
     }
+    body
 }
 
 /// Keys of CCE's `nodeTemplate` that `NodePoolUpdate` accepts, with their update names.
@@ -93,9 +127,9 @@ fn autoscaled(autoscaling: Option<&Value>) -> bool {
         .unwrap_or(false)
 }
 
-/// The CCE update for a NodePool named `default_name`.
-pub fn huawei_update(spec: &HuaweiNodePool, default_name: &str) -> PoolUpdate {
-    let create = spec.create_body(default_name);
+/// The CCE update of a NodePool's pool.
+pub fn huawei_update(spec: &HuaweiNodePool, owner: Owner<'_>) -> PoolUpdate {
+    let create = huawei_create(spec, owner);
     let src = &create["spec"];
     let mut out = Map::new();
     for (from, to) in CCE_SPEC_UPDATE {
@@ -121,6 +155,9 @@ pub fn huawei_update(spec: &HuaweiNodePool, default_name: &str) -> PoolUpdate {
             }
         }
     }
+    // Removed from the spec = removed at the cloud (absent would leave them as they are).
+    template.entry("taints").or_insert_with(|| json!([]));
+    template.entry("k8sTags").or_insert_with(|| json!({}));
     out.insert("nodeTemplate".into(), Value::Object(template));
     let node_count = if autoscaled(src.get("autoscaling")) {
         None
@@ -157,9 +194,9 @@ const ACK_MODIFY_TOP: &[&str] = &[
     "eflo_node_group",
 ];
 
-/// The ACK update for a NodePool named `default_name` whose UID is `uid`.
-pub fn alibaba_update(spec: &AlibabaNodePool, default_name: &str, uid: &str) -> PoolUpdate {
-    let create = alibaba_create(spec, default_name, uid);
+/// The ACK update of a NodePool's pool.
+pub fn alibaba_update(spec: &AlibabaNodePool, owner: Owner<'_>) -> PoolUpdate {
+    let create = alibaba_create(spec, owner);
     let mut out = Map::new();
     for key in ACK_MODIFY_TOP {
         if let Some(v) = create.get(*key) {
@@ -183,6 +220,14 @@ pub fn alibaba_update(spec: &AlibabaNodePool, default_name: &str, uid: &str) -> 
             .collect();
         out.insert("scaling_group".into(), Value::Object(kept));
     }
+    // Removed from the spec = removed at the cloud.
+    if let Value::Object(k) = out
+        .entry("kubernetes_config")
+        .or_insert_with(|| json!({}))
+    {
+        k.entry("labels").or_insert_with(|| json!([]));
+        k.entry("taints").or_insert_with(|| json!([]));
+    }
     let node_count = if autoscaled(create.get("auto_scaling")) {
         None
     } else {
@@ -202,6 +247,13 @@ pub fn alibaba_update(spec: &AlibabaNodePool, default_name: &str, uid: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cloud::alibaba::marks::OWNER_UID_TAG as OWNER_TAG;
+
+    const WEB: Owner<'static> = Owner {
+        uid: "uid-1",
+        namespace: "team-a",
+        name: "web",
+    };
 
     fn huawei(extra: Value) -> HuaweiNodePool {
         let mut v = json!({
@@ -227,7 +279,7 @@ mod tests {
 
     #[test]
     fn cce_update_uses_update_names_and_keeps_flavor_out() {
-        let u = huawei_update(&huawei(json!({})), "web");
+        let u = huawei_update(&huawei(json!({})), WEB);
         assert_eq!(u.node_count, Some(3));
         assert_eq!(u.body["metadata"]["name"], "web");
         let t = &u.body["spec"]["nodeTemplate"];
@@ -260,7 +312,7 @@ mod tests {
     fn cce_update_leaves_the_count_to_the_autoscaler() {
         let u = huawei_update(
             &huawei(json!({"autoscaling": {"enable": true, "minNodeCount": 1, "maxNodeCount": 5}})),
-            "web",
+            WEB,
         );
         assert_eq!(u.node_count, None);
         assert_eq!(u.body["spec"]["autoscaling"]["maxNodeCount"], 5);
@@ -285,7 +337,7 @@ mod tests {
 
     #[test]
     fn ack_create_carries_the_owner_tag_once() {
-        let body = alibaba_create(&alibaba(json!({})), "web", "uid-1");
+        let body = alibaba_create(&alibaba(json!({})), WEB);
         let tags = body["scaling_group"]["tags"].as_array().expect("tags");
         assert!(tags.contains(&json!({"key": "team", "value": "web"})));
         assert_eq!(
@@ -298,7 +350,7 @@ mod tests {
 
     #[test]
     fn ack_update_drops_create_only_fields_and_moves_the_count() {
-        let u = alibaba_update(&alibaba(json!({})), "web", "uid-1");
+        let u = alibaba_update(&alibaba(json!({})), WEB);
         assert_eq!(u.node_count, Some(2));
         let g = &u.body["scaling_group"];
         assert!(g.get("security_group_id").is_none());
@@ -318,8 +370,7 @@ mod tests {
             &alibaba(
                 json!({"autoScaling": {"enable": true, "minInstances": 1, "maxInstances": 4}}),
             ),
-            "web",
-            "uid-1",
+            WEB,
         );
         assert_eq!(auto.node_count, None);
     }

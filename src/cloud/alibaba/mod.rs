@@ -17,6 +17,7 @@
 //! returns in DescribeClusterNodePools), not `kubernetes_config.labels`.
 //! `delete` sends `force=False` unless [`AlibabaConfig::force_delete`] is set.
 
+pub mod marks;
 pub mod model;
 
 use async_trait::async_trait;
@@ -531,6 +532,12 @@ impl NodePoolProvider for AlibabaClient {
 
     async fn delete(&self, cluster_id: &str, pool_id: &str) -> Result<Accepted, CloudError> {
         self.delete_cluster_nodepool(cluster_id, pool_id, self.force_delete)
+            .await
+            .map(accepted)
+    }
+
+    async fn delete_forced(&self, cluster_id: &str, pool_id: &str) -> Result<Accepted, CloudError> {
+        self.delete_cluster_nodepool(cluster_id, pool_id, true)
             .await
             .map(accepted)
     }

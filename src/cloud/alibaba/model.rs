@@ -213,7 +213,14 @@ impl NodePool {
                 .as_ref()
                 .and_then(|s| serde_json::to_value(s).ok())
                 .unwrap_or(Value::Null),
+            owner: None,
+            managed: Default::default(),
             spec: Value::Object(spec),
+        })
+        .map(|mut pool| {
+            pool.owner = super::marks::owner(&pool.spec);
+            pool.managed = super::marks::managed(&pool.spec);
+            pool
         })
     }
 }

@@ -192,6 +192,8 @@ impl NodePool {
                 .as_ref()
                 .and_then(|s| serde_json::to_value(s).ok())
                 .unwrap_or(Value::Null),
+            owner: super::marks::owner(&spec),
+            managed: super::marks::managed(&spec),
             spec,
         })
     }

@@ -24,6 +24,9 @@ pub const FIELD_MANAGER: &str = "nodepool-controller";
 pub const ANNOTATION_PAUSED: &str = "cloud.nodepool.dev/paused";
 /// Annotation that adopts an existing cloud pool (its ID) instead of creating one.
 pub const ANNOTATION_ADOPT_ID: &str = "cloud.nodepool.dev/adopt-id";
+/// Annotation that makes a NodePool read-only: it mirrors the pool named by
+/// [`ANNOTATION_ADOPT_ID`] (ID, phase, node counts) and never changes, marks or deletes it.
+pub const ANNOTATION_READ_ONLY: &str = "cloud.nodepool.dev/read-only";
 /// ACK tag (on the scaling group) carrying the UID of the NodePool that created the pool: how the
 /// controller finds its own pool after a crash, since ACK does not promise unique names.
 pub const OWNER_TAG: &str = "cloud.nodepool.dev/owner-uid";
@@ -80,6 +83,19 @@ pub struct NodePoolSpec {
     #[serde(default)]
     pub deletion_policy: DeletionPolicy,
 
+    /// What the controller does when a field it manages (node labels, taints, resource tags,
+    /// the node count unless an autoscaler owns it, the owner mark) was changed at the cloud
+    /// behind its back: `Correct` (default) sets it back to the spec; `Report` leaves it. Either
+    /// way an Event names the fields and the `Drifted` condition shows it while it lasts.
+    #[serde(default, skip_serializing_if = "DriftPolicy::is_default")]
+    pub drift_policy: DriftPolicy,
+
+    /// What the controller does when the pool it created was deleted outside of it (confirmed
+    /// by a full list of the cluster): `Recreate` (default) creates it again, as the spec
+    /// declares; `Report` stalls with `CloudPoolDeleted` and waits for the user.
+    #[serde(default, skip_serializing_if = "WhenMissing::is_default")]
+    pub when_missing: WhenMissing,
+
     /// A Huawei Cloud CCE node pool (API v3). Exactly one of `huawei` and `alibaba` is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub huawei: Option<Box<HuaweiNodePool>>,
@@ -88,6 +104,37 @@ pub struct NodePoolSpec {
     /// Exactly one of `huawei` and `alibaba` is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alibaba: Option<Box<AlibabaNodePool>>,
+}
+
+/// The cloud section of a spec: the one place that tells which cloud a NodePool names.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CloudSpec<'a> {
+    /// `spec.huawei`.
+    Huawei(&'a HuaweiNodePool),
+    /// `spec.alibaba`.
+    Alibaba(&'a AlibabaNodePool),
+}
+
+impl<'a> CloudSpec<'a> {
+    /// The cloud cluster the pool belongs to.
+    pub fn cluster_id(&self) -> &'a str {
+        match self {
+            CloudSpec::Huawei(h) => &h.cluster_id,
+            CloudSpec::Alibaba(a) => &a.cluster_id,
+        }
+    }
+}
+
+impl NodePoolSpec {
+    /// The cloud this spec names, with its section (`None` only with a stale CRD: the schema
+    /// requires exactly one).
+    pub fn cloud_spec(&self) -> Option<CloudSpec<'_>> {
+        match (&self.huawei, &self.alibaba) {
+            (Some(h), _) => Some(CloudSpec::Huawei(h)),
+            (None, Some(a)) => Some(CloudSpec::Alibaba(a)),
+            (None, None) => None,
+        }
+    }
 }
 
 /// A reference to a Secret in the NodePool's namespace.
@@ -106,6 +153,38 @@ pub enum DeletionPolicy {
     Delete,
     /// Leave the cloud node pool in place; only the NodePool object goes away.
     Orphan,
+}
+
+/// What to do with managed fields changed at the cloud.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum DriftPolicy {
+    /// Set the fields back to the spec.
+    #[default]
+    Correct,
+    /// Only report the difference (Event, `Drifted` condition, metric).
+    Report,
+}
+
+impl DriftPolicy {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// What to do when the pool was deleted outside the controller.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum WhenMissing {
+    /// Create the pool again from the spec.
+    #[default]
+    Recreate,
+    /// Stall with `CloudPoolDeleted` until the user deletes the NodePool or changes this field.
+    Report,
+}
+
+impl WhenMissing {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// Observed state of a NodePool, written by the controller.
@@ -146,6 +225,10 @@ pub struct NodePoolStatus {
     /// or by tag (ACK) is its own and adopts it instead of creating a second one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_requested_at: Option<String>,
+    /// When the controller first asked the cloud to delete the pool (RFC 3339): a delete the
+    /// cloud has not finished within the controller's delete timeout stalls with a message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_requested_at: Option<String>,
     /// Standard conditions: `Ready`, `Synced`, `Reconciling`, `Stalled`. A map keyed by `type`
     /// (as Kubernetes' own conditions are): other tools may add conditions of their own types,
     /// which the controller's writes leave alone.

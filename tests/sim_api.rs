@@ -87,6 +87,19 @@ impl Harness {
         headers: &[(String, String)],
         body: Vec<u8>,
     ) -> Answer {
+        self.try_send(method, path_and_query, headers, body)
+            .await
+            .unwrap_or_else(|e| panic!("no answer: {e}"))
+    }
+
+    /// Sends; `Err` when the connection broke before a whole answer arrived.
+    async fn try_send(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(String, String)],
+        body: Vec<u8>,
+    ) -> Result<Answer, reqwest::Error> {
         let mut req = self.http.request(
             method.parse().unwrap(),
             format!("http://{}{}", self.host, path_and_query),
@@ -94,17 +107,17 @@ impl Harness {
         for (n, v) in headers {
             req = req.header(n.as_str(), v.as_str());
         }
-        let resp = req.body(body).send().await.expect("send");
+        let resp = req.body(body).send().await?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let bytes = resp.bytes().await.unwrap();
+        let bytes = resp.bytes().await?;
         let body = serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| panic!("non-JSON answer: {}", String::from_utf8_lossy(&bytes)));
-        Answer {
+        Ok(Answer {
             status,
             headers,
             body,
-        }
+        })
     }
 
     /// A CCE request signed with SDK-HMAC-SHA256 at `time`.
@@ -120,6 +133,24 @@ impl Harness {
         query: &[(&str, &str)],
         body: Option<Value>,
     ) -> Answer {
+        let (pq, headers, body) =
+            self.cce_signed(ak, sk, project_header, time, method, path, query, body);
+        self.send(method, &pq, &headers, body).await
+    }
+
+    /// A signed CCE request: path and query, headers, body.
+    #[allow(clippy::too_many_arguments)]
+    fn cce_signed(
+        &self,
+        ak: &str,
+        sk: &str,
+        project_header: &str,
+        time: Timestamp,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> (String, Vec<(String, String)>, Vec<u8>) {
         let body = body
             .map(|b| serde_json::to_vec(&b).unwrap())
             .unwrap_or_default();
@@ -154,7 +185,25 @@ impl Harness {
         } else {
             format!("{path}?{q}")
         };
-        self.send(method, &pq, &headers, body).await
+        (pq, headers, body)
+    }
+
+    /// A CCE request under the test cluster's node pools that must get no answer.
+    async fn cce_unanswered(&self, method: &str, rest: &str, body: Option<Value>) {
+        let path = format!("/api/v3/projects/{PROJECT}/clusters/{CLUSTER}/nodepools{rest}");
+        let (pq, headers, body) = self.cce_signed(
+            "HAK",
+            "HSK",
+            PROJECT,
+            Timestamp::now(),
+            method,
+            &path,
+            &[],
+            body,
+        );
+        if let Ok(a) = self.try_send(method, &pq, &headers, body).await {
+            panic!("an answer arrived: {} {}", a.status, a.body);
+        }
     }
 
     async fn cce(&self, method: &str, rest: &str, body: Option<Value>) -> Answer {
@@ -181,7 +230,12 @@ impl Harness {
         path: &str,
         query: &[(&str, &str)],
         body: Option<Value>,
-    ) -> (Answer, Vec<(String, String)>, String, Vec<u8>) {
+    ) -> (
+        Result<Answer, reqwest::Error>,
+        Vec<(String, String)>,
+        String,
+        Vec<u8>,
+    ) {
         let body = body
             .map(|b| serde_json::to_vec(&b).unwrap())
             .unwrap_or_default();
@@ -228,12 +282,26 @@ impl Harness {
         } else {
             format!("{path}?{q}")
         };
-        let answer = self.send(method, &pq, &headers, body.clone()).await;
+        let answer = self.try_send(method, &pq, &headers, body.clone()).await;
         (answer, headers, pq, body)
     }
 
     async fn ack(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
-        self.ack_as("AAK", "ASK", method, path, &[], body).await.0
+        self.ack_q(method, path, &[], body).await
+    }
+
+    /// An ACK request with a query.
+    async fn ack_q(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Answer {
+        self.ack_as("AAK", "ASK", method, path, query, body)
+            .await
+            .0
+            .unwrap_or_else(|e| panic!("no answer: {e}"))
     }
 
     async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
@@ -594,12 +662,13 @@ async fn ack_lifecycle_tasks_and_validation() {
     assert_eq!(t["state"], "success", "{t}");
     assert_eq!(t["target"]["id"], np.as_str());
 
-    // Modify keeps the tags when the SDK sends an empty list; lowering desired_size removes.
+    // Modify without tags keeps them (other empty lists are skipped); lowering desired_size
+    // removes nodes.
     let m = h
         .ack(
             "PUT",
             &format!("{base}/{np}"),
-            Some(json!({"scaling_group": {"desired_size": 1, "tags": [], "data_disks": []}})),
+            Some(json!({"scaling_group": {"desired_size": 1, "data_disks": []}})),
         )
         .await;
     assert_eq!(m.status, 200, "{}", m.body);
@@ -611,9 +680,7 @@ async fn ack_lifecycle_tasks_and_validation() {
         .await;
     h.ack("POST", &base, Some(ack_pool("other", "ecs.g7.large", 0)))
         .await;
-    let (l, ..) = h
-        .ack_as("AAK", "ASK", "GET", &base, &[("NodepoolName", "w")], None)
-        .await;
+    let l = h.ack_q("GET", &base, &[("NodepoolName", "w")], None).await;
     assert_eq!(
         l.body["nodepools"].as_array().unwrap().len(),
         2,
@@ -630,16 +697,13 @@ async fn ack_lifecycle_tasks_and_validation() {
     assert_eq!(d["scaling_group"]["desired_size"], 3);
 
     let del = h
-        .ack_as(
-            "AAK",
-            "ASK",
+        .ack_q(
             "DELETE",
             &format!("{base}/{np}"),
             &[("force", "True")],
             None,
         )
-        .await
-        .0;
+        .await;
     assert_eq!(del.status, 200);
     assert!(del.body["request_id"].is_string() && del.body["task_id"].is_string());
     let d = h.ack("GET", &format!("{base}/{np}"), None).await;
@@ -673,19 +737,27 @@ async fn ack_lifecycle_tasks_and_validation() {
         .ack("POST", &format!("{base}/{np}x"), Some(json!({"count": 0})))
         .await;
     assert_eq!(r.status, 404);
-    let (r, ..) = h.ack_as("AAK", "bad", "GET", &base, &[], None).await;
+    let r = h
+        .ack_as("AAK", "bad", "GET", &base, &[], None)
+        .await
+        .0
+        .unwrap();
     assert_eq!(
         (r.status, r.body["code"].as_str()),
         (400, Some("SignatureDoesNotMatch"))
     );
-    let (r, ..) = h.ack_as("ZZZ", "bad", "GET", &base, &[], None).await;
+    let r = h
+        .ack_as("ZZZ", "bad", "GET", &base, &[], None)
+        .await
+        .0
+        .unwrap();
     assert_eq!(
         (r.status, r.body["code"].as_str()),
         (404, Some("InvalidAccessKeyId.NotFound"))
     );
     // A replayed request (same nonce) is refused.
     let (first, headers, pq, body) = h.ack_as("AAK", "ASK", "GET", &base, &[], None).await;
-    assert_eq!(first.status, 200);
+    assert_eq!(first.unwrap().status, 200);
     let replay = h.send("GET", &pq, &headers, body).await;
     assert_eq!(replay.body["code"], "SignatureNonceUsed");
 }
@@ -983,4 +1055,460 @@ async fn admin_api_lists_resets_and_refuses() {
         h.admin("GET", "/_sim/counters", None).await.body["total"],
         0
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cce_user_tags_limits_and_clearing() {
+    let h = start().await;
+    let owner = json!([{"key": "nodepool-owner-uid", "value": "0b7c3d5e-6f70-4a1b-8c2d-3e4f5a6b7c8d"},
+                       {"key": "nodepool-owner", "value": "default_web"}]);
+    let mut body = cce_pool("web", "s6.large.2", 0);
+    body["spec"]["nodeTemplate"]["userTags"] = owner.clone();
+    body["spec"]["nodeTemplate"]["taints"] =
+        json!([{"key": "dedicated", "value": "web", "effect": "NoSchedule"}]);
+    body["spec"]["nodeTemplate"]["k8sTags"] = json!({"team": "a"});
+    let c = h.cce("POST", "", Some(body)).await;
+    assert_eq!(c.status, 201, "{}", c.body);
+    assert_eq!(c.body["spec"]["nodeTemplate"]["userTags"], owner);
+    let uid = c.body["metadata"]["uid"].as_str().unwrap().to_owned();
+    let pool = format!("/{uid}");
+    // List and get return the tags as sent.
+    let listed = h.cce("GET", "", None).await.body;
+    assert_eq!(
+        listed["items"][0]["spec"]["nodeTemplate"]["userTags"],
+        owner
+    );
+    let shown = h.cce("GET", &pool, None).await.body;
+    assert_eq!(shown["spec"]["nodeTemplate"]["userTags"], owner);
+
+    // CCE's documented limits, on create and on update alike.
+    let nine: Vec<Value> = (0..9)
+        .map(|i| json!({"key": format!("k{i}"), "value": "v"}))
+        .collect();
+    let refused = [
+        ("nine tags", json!(nine)),
+        ("reserved CCE-", json!([{"key": "CCE-owner", "value": "v"}])),
+        (
+            "reserved __type_baremetal",
+            json!([{"key": "__type_baremetal", "value": "v"}]),
+        ),
+        ("reserved sys", json!([{"key": "sys-owner", "value": "v"}])),
+        ("slash in key", json!([{"key": "owner/uid", "value": "v"}])),
+        ("long key", json!([{"key": "k".repeat(129), "value": "v"}])),
+        (
+            "long value",
+            json!([{"key": "k", "value": "v".repeat(256)}]),
+        ),
+        ("pipe in value", json!([{"key": "k", "value": "a|b"}])),
+        (
+            "duplicate key",
+            json!([{"key": "k", "value": "1"}, {"key": "k", "value": "2"}]),
+        ),
+    ];
+    for (what, tags) in refused {
+        let mut b = cce_pool("other", "s6.large.2", 0);
+        b["spec"]["nodeTemplate"]["userTags"] = tags.clone();
+        let r = h.cce("POST", "", Some(b)).await;
+        assert_eq!(
+            (r.status, r.body["error_code"].as_str()),
+            (400, Some("CCE.01400001")),
+            "create, {what}: {}",
+            r.body
+        );
+        let r = h
+            .cce(
+                "PUT",
+                &pool,
+                Some(json!({"spec": {"initialNodeCount": 0, "nodeTemplate": {"userTags": tags}}})),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.body["error_code"].as_str()),
+            (400, Some("CCE.01400001")),
+            "update, {what}: {}",
+            r.body
+        );
+    }
+    let eight: Vec<Value> = (0..8)
+        .map(|i| json!({"key": format!("k{i}"), "value": "v/w"}))
+        .collect();
+    let mut b = cce_pool("eight", "s6.large.2", 0);
+    b["spec"]["nodeTemplate"]["userTags"] = json!(eight);
+    assert_eq!(h.cce("POST", "", Some(b)).await.status, 201);
+
+    // Absent lists are left as they are.
+    let u = h
+        .cce(
+            "PUT",
+            &pool,
+            Some(json!({"spec": {"initialNodeCount": 0, "nodeTemplate": {}}})),
+        )
+        .await;
+    assert_eq!(u.status, 200, "{}", u.body);
+    let t = &u.body["spec"]["nodeTemplate"];
+    assert_eq!(t["userTags"], owner);
+    assert_eq!(t["taints"].as_array().unwrap().len(), 1);
+    assert_eq!(t["k8sTags"]["team"], "a");
+    // A list replaces.
+    let u = h
+        .cce(
+            "PUT",
+            &pool,
+            Some(json!({"spec": {"initialNodeCount": 0,
+                                 "nodeTemplate": {"userTags": [owner[0].clone()]}}})),
+        )
+        .await;
+    assert_eq!(
+        u.body["spec"]["nodeTemplate"]["userTags"],
+        json!([owner[0].clone()])
+    );
+    // `[]` / `{}` delete the custom ones; CCE's own label stays.
+    let u = h
+        .cce(
+            "PUT",
+            &pool,
+            Some(json!({"spec": {"initialNodeCount": 0,
+                                 "nodeTemplate": {"userTags": [], "taints": [], "k8sTags": {}}}})),
+        )
+        .await;
+    assert_eq!(u.status, 200, "{}", u.body);
+    let shown = h.cce("GET", &pool, None).await.body;
+    let t = &shown["spec"]["nodeTemplate"];
+    assert_eq!(t["userTags"], json!([]));
+    assert_eq!(t["taints"], json!([]));
+    assert_eq!(t["k8sTags"], json!({"cce.cloud.com/cce-nodepool": "web"}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cce_names_stay_taken_on_rename_and_while_deleting() {
+    let h = start().await;
+    let a = h.cce("POST", "", Some(cce_pool("a", "f", 0))).await.body;
+    let b = h.cce("POST", "", Some(cce_pool("b", "f", 0))).await.body;
+    let a = format!("/{}", a["metadata"]["uid"].as_str().unwrap());
+    let b = format!("/{}", b["metadata"]["uid"].as_str().unwrap());
+    let rename = json!({"metadata": {"name": "a"}, "spec": {"ignoreInitialNodeCount": true}});
+    let r = h.cce("PUT", &b, Some(rename.clone())).await;
+    assert_eq!(
+        (r.status, r.body["error_code"].as_str()),
+        (409, Some("CCE.01409001")),
+        "{}",
+        r.body
+    );
+    // A pool being deleted holds its name until it is gone.
+    assert_eq!(h.cce("DELETE", &a, None).await.status, 200);
+    assert_eq!(
+        h.cce("POST", "", Some(cce_pool("a", "f", 0))).await.status,
+        409
+    );
+    assert_eq!(h.cce("PUT", &b, Some(rename.clone())).await.status, 409);
+    wait_until("a gone", async || {
+        h.cce("GET", &a, None).await.status == 404
+    })
+    .await;
+    let r = h.cce("PUT", &b, Some(rename)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["metadata"]["name"], "a");
+    assert_eq!(h.cce("GET", &b, None).await.body["metadata"]["name"], "a");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ack_tags_limits_list_replacement_and_forced_delete() {
+    let h = start().await;
+    let base = format!("/clusters/{ACK}/nodepools");
+    for bad in [
+        json!([{"key": "aliyun-owner", "value": "x"}]),
+        json!([{"key": "owner", "value": "acs:x"}]),
+        json!([{"key": "owner", "value": "https://x"}]),
+        json!([{"key": "k".repeat(129), "value": "x"}]),
+    ] {
+        let mut b = ack_pool("bad", "t", 0);
+        b["scaling_group"]["tags"] = bad.clone();
+        let r = h.ack("POST", &base, Some(b)).await;
+        assert_eq!(
+            (r.status, r.body["code"].as_str()),
+            (400, Some("InvalidParameter")),
+            "{bad}: {}",
+            r.body
+        );
+    }
+    let mut b = ack_pool("w", "t", 1);
+    b["kubernetes_config"]["taints"] = json!([{"key": "k", "value": "v", "effect": "NoSchedule"}]);
+    let np = h.ack("POST", &base, Some(b)).await.body["nodepool_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pool = format!("{base}/{np}");
+    let modify = async |body: Value| {
+        let m = h.ack("PUT", &pool, Some(body)).await;
+        assert_eq!(m.status, 200, "{}", m.body);
+        h.ack("GET", &pool, None).await.body
+    };
+    // Absent or null: unchanged.
+    let d = modify(
+        json!({"kubernetes_config": {"cpu_policy": "none", "labels": null},
+                          "scaling_group": {"tags": null}}),
+    )
+    .await;
+    assert_eq!(
+        d["kubernetes_config"]["labels"],
+        json!([{"key": "a", "value": "b"}])
+    );
+    assert_eq!(
+        d["kubernetes_config"]["taints"].as_array().unwrap().len(),
+        1
+    );
+    assert_eq!(
+        d["scaling_group"]["tags"],
+        json!([{"key": "owner", "value": "w"}])
+    );
+    // A list replaces the whole list.
+    let tags = json!([{"key": "cloud.nodepool.dev/owner-uid", "value": "0b7c"},
+                      {"key": "cloud.nodepool.dev/owner", "value": "default/w"}]);
+    let d = modify(json!({"scaling_group": {"tags": tags}})).await;
+    assert_eq!(d["scaling_group"]["tags"], tags);
+    let listed = h.ack("GET", &base, None).await.body;
+    assert_eq!(listed["nodepools"][0]["scaling_group"]["tags"], tags);
+    // `[]` clears.
+    let d = modify(json!({"kubernetes_config": {"labels": [], "taints": []},
+                          "scaling_group": {"tags": []}}))
+    .await;
+    assert_eq!(d["kubernetes_config"]["labels"], json!([]));
+    assert_eq!(d["kubernetes_config"]["taints"], json!([]));
+    assert_eq!(d["scaling_group"]["tags"], json!([]));
+    let r = h
+        .ack(
+            "PUT",
+            &pool,
+            Some(json!({"scaling_group": {"tags": [{"key": "acs:x", "value": "y"}]}})),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+
+    // Delete without force is refused while the pool has nodes.
+    wait_until("1 node", async || {
+        h.ack("GET", &pool, None).await.body["status"]["total_nodes"] == 1
+    })
+    .await;
+    for query in [
+        &[][..],
+        &[("force", "False")][..],
+        &[("force", "false")][..],
+    ] {
+        let r = h.ack_q("DELETE", &pool, query, None).await;
+        assert_eq!(
+            (r.status, r.body["code"].as_str()),
+            (400, Some("ErrorNodePoolNotEmpty")),
+            "{query:?}: {}",
+            r.body
+        );
+        assert!(r.body["requestId"].is_string());
+    }
+    assert_ne!(
+        h.ack("GET", &pool, None).await.body["status"]["state"],
+        "deleting"
+    );
+    let r = h.ack_q("DELETE", &pool, &[("force", "true")], None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        h.ack("GET", &pool, None).await.body["status"]["state"],
+        "deleting"
+    );
+    // Deleting again answers like the first delete, force or not.
+    assert_eq!(h.ack("DELETE", &pool, None).await.status, 200);
+    // A pool without nodes goes without force.
+    let empty = h.ack("POST", &base, Some(ack_pool("e", "t", 0))).await.body["nodepool_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = h.ack("DELETE", &format!("{base}/{empty}"), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sold_out_pools_recover_when_changed() {
+    let mut s = scenario(fast());
+    s.faults
+        .alibaba_sold_out_instance_types
+        .insert("ecs.sold".into());
+    let h = start_with(s.clone(), None).await;
+
+    // CCE: a pool that grew short because its flavor sold out settles at its current count.
+    let c = h.cce("POST", "", Some(cce_pool("p", "f", 1))).await.body;
+    let pool = format!("/{}", c["metadata"]["uid"].as_str().unwrap());
+    wait_until("1 node", async || {
+        let b = h.cce("GET", &pool, None).await.body;
+        b["status"]["phase"] == "" && b["status"]["currentNode"] == 1
+    })
+    .await;
+    let mut faults = s.faults.clone();
+    faults.huawei_sold_out_flavors.insert("f".into());
+    h.admin("PUT", "/_sim/faults", Some(json!(faults))).await;
+    let u = h
+        .cce("PUT", &pool, Some(json!({"spec": {"initialNodeCount": 3}})))
+        .await;
+    assert_eq!(u.status, 200, "{}", u.body);
+    let b = h.cce("GET", &pool, None).await.body;
+    assert_eq!(b["status"]["phase"], "SoldOut", "{b}");
+    assert_eq!(b["status"]["currentNode"], 1);
+    let u = h
+        .cce("PUT", &pool, Some(json!({"spec": {"initialNodeCount": 1}})))
+        .await;
+    assert_eq!(u.status, 200, "{}", u.body);
+    let b = h.cce("GET", &pool, None).await.body;
+    assert_eq!(b["status"]["phase"], "", "{b}");
+    assert_eq!(b["status"]["conditions"], json!([]));
+    assert_eq!(b["spec"]["initialNodeCount"], 1);
+
+    // ACK: switching a sold-out pool to an instance type in stock lets it reach its target.
+    let base = format!("/clusters/{ACK}/nodepools");
+    let created = h
+        .ack("POST", &base, Some(ack_pool("s", "ecs.sold", 2)))
+        .await
+        .body;
+    let pool = format!("{base}/{}", created["nodepool_id"].as_str().unwrap());
+    let task = created["task_id"].as_str().unwrap().to_owned();
+    wait_until("create task failed", async || {
+        h.ack("GET", &format!("/tasks/{task}"), None).await.body["state"] == "fail"
+    })
+    .await;
+    let d = h.ack("GET", &pool, None).await.body;
+    assert_eq!(
+        (
+            d["status"]["total_nodes"].as_u64(),
+            d["status"]["failed_nodes"].as_u64()
+        ),
+        (Some(0), Some(2)),
+        "{d}"
+    );
+    let m = h
+        .ack(
+            "PUT",
+            &pool,
+            Some(json!({"scaling_group": {"instance_types": ["ecs.g7.large"]}})),
+        )
+        .await
+        .body;
+    assert_eq!(
+        h.ack("GET", &pool, None).await.body["status"]["state"],
+        "scaling"
+    );
+    wait_until("2 nodes", async || {
+        let d = h.ack("GET", &pool, None).await.body;
+        d["status"]["state"] == "active" && d["status"]["total_nodes"] == 2
+    })
+    .await;
+    let d = h.ack("GET", &pool, None).await.body;
+    assert_eq!(d["status"]["failed_nodes"], 0, "{d}");
+    assert_eq!(d["status"]["conditions"], json!([]));
+    let t = h
+        .ack(
+            "GET",
+            &format!("/tasks/{}", m["task_id"].as_str().unwrap()),
+            None,
+        )
+        .await
+        .body;
+    assert_eq!(t["state"], "success", "{t}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_create_answers_and_late_pools() {
+    let h = start().await;
+    let set = h
+        .admin(
+            "PUT",
+            "/_sim/faults",
+            Some(json!({"lose_create_answers": 2, "late_visibility_ms": 800})),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    let left = async || {
+        h.admin("GET", "/_sim/faults", None).await.body["lose_create_answers"]
+            .as_u64()
+            .unwrap()
+    };
+    let t0 = Instant::now();
+
+    // CCE: the create is carried out, its answer lost.
+    h.cce_unanswered("POST", "", Some(cce_pool("late", "f", 1)))
+        .await;
+    assert_eq!(h.counter("huawei", "CreateNodePool", "lost_answer"), 1);
+    assert_eq!(left().await, 1);
+    assert_eq!(h.cce("GET", "", None).await.body["items"], json!([]));
+    let admin_pools = h.admin("GET", "/_sim/pools", None).await.body;
+    let uid = admin_pools["huawei"][0]["pool"]["metadata"]["uid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let hidden = h.cce("GET", &format!("/{uid}"), None).await;
+    assert_eq!(
+        (hidden.status, hidden.body["error_code"].as_str()),
+        (404, Some("CCE.01404001"))
+    );
+    // The invisible pool holds its name; a refused create does not use up a lost answer.
+    let again = h.cce("POST", "", Some(cce_pool("late", "f", 1))).await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert_eq!(left().await, 1);
+
+    // ACK likewise.
+    let base = format!("/clusters/{ACK}/nodepools");
+    let (answer, ..) = h
+        .ack_as(
+            "AAK",
+            "ASK",
+            "POST",
+            &base,
+            &[],
+            Some(ack_pool("late", "t", 1)),
+        )
+        .await;
+    assert!(
+        answer.is_err(),
+        "an answer arrived: {:?}",
+        answer.map(|a| a.body)
+    );
+    assert_eq!(
+        h.counter("alibaba", "CreateClusterNodePool", "lost_answer"),
+        1
+    );
+    assert_eq!(left().await, 0);
+    assert_eq!(h.ack("GET", &base, None).await.body["nodepools"], json!([]));
+    let admin_pools = h.admin("GET", "/_sim/pools", None).await.body;
+    let np = admin_pools["alibaba"][0]["pool"]["nodepool_info"]["nodepool_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let hidden = h.ack("GET", &format!("{base}/{np}"), None).await;
+    assert_eq!(
+        (hidden.status, hidden.body["code"].as_str()),
+        (404, Some("ErrorNodePoolNotFound"))
+    );
+    // Once the count is used up, creates are answered again.
+    let answered = h.ack("POST", &base, Some(ack_pool("next", "t", 0))).await;
+    assert_eq!(answered.status, 200, "{}", answered.body);
+
+    // Both pools show up after late_visibility_ms, with their lifecycle counted from the create.
+    wait_until("the late CCE pool", async || {
+        h.cce("GET", "", None).await.body["items"][0]["metadata"]["uid"] == uid.as_str()
+    })
+    .await;
+    assert!(
+        t0.elapsed() >= Duration::from_millis(750),
+        "{:?}",
+        t0.elapsed()
+    );
+    wait_until("the late ACK pool", async || {
+        h.ack_q("GET", &base, &[("NodepoolName", "late")], None)
+            .await
+            .body["nodepools"][0]["nodepool_info"]["nodepool_id"]
+            == np.as_str()
+    })
+    .await;
+    let shown = h.cce("GET", &format!("/{uid}"), None).await;
+    assert_eq!(shown.status, 200);
+    wait_until("the late pools' nodes", async || {
+        h.cce("GET", &format!("/{uid}"), None).await.body["status"]["currentNode"] == 1
+            && h.ack("GET", &format!("{base}/{np}"), None).await.body["status"]["total_nodes"] == 1
+    })
+    .await;
 }

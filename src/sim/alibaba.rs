@@ -138,7 +138,7 @@ pub fn handle(
             let mut pools: Vec<&AckPool> = store
                 .ack_pools
                 .values()
-                .filter(|p| p.cluster_id == route.cluster_id)
+                .filter(|p| p.cluster_id == route.cluster_id && p.visible(ctx.now))
                 .filter(|p| name.as_deref().is_none_or(|n| p.name() == n))
                 .collect();
             pools.sort_by_key(|p| p.progress_created());
@@ -159,7 +159,7 @@ pub fn handle(
             let Some(pool) = store
                 .ack_pools
                 .get(&route.id)
-                .filter(|p| p.cluster_id == route.cluster_id)
+                .filter(|p| p.cluster_id == route.cluster_id && p.visible(ctx.now))
                 .cloned()
             else {
                 return error(
@@ -171,7 +171,7 @@ pub fn handle(
             match op {
                 Op::DescribeClusterNodePoolDetail => Reply::new(200, render(&pool, ctx.now, true)),
                 Op::ModifyClusterNodePool => modify(store, ctx, pool, body, request_id),
-                Op::DeleteClusterNodepool => delete(store, ctx, pool, request_id),
+                Op::DeleteClusterNodepool => delete(store, ctx, pool, query, request_id),
                 _ => scale(store, ctx, pool, body, request_id),
             }
         }
@@ -195,6 +195,65 @@ fn query_value(query: &str, key: &str) -> Option<String> {
         (k == key)
             .then(|| String::from_utf8_lossy(&crate::cloud::sign::form_decode(v)).into_owned())
     })
+}
+
+/// Makes the pool a create just made invisible until `until_ms` (its answer is being lost).
+pub fn hide_created(store: &mut Store, created: &Reply, until_ms: i64) {
+    if let Some(pool) = created.body["nodepool_id"]
+        .as_str()
+        .and_then(|id| store.ack_pools.get_mut(id))
+    {
+        pool.visible_from_ms = until_ms;
+    }
+}
+
+/// Longest `scaling_group.tags` key, in characters.
+pub const MAX_TAG_KEY: usize = 128;
+
+/// Checks `scaling_group.tags` of a create or modify body against what ACK documents for
+/// CreateClusterNodePool and ModifyClusterNodePool (`scaling_group.tags`, "Adds tags only to ECS
+/// instances"): "Tag keys must be unique and can be up to 128 characters in length. Tag keys and
+/// tag values cannot start with "aliyun" or "acs:", or contain "https://" or "http://"."
+/// (API reference <https://www.alibabacloud.com/help/en/ack/ack-managed-and-ack-dedicated/developer-reference/api-cs-2015-12-15-modifyclusternodepool>,
+/// and the docs of `CreateClusterNodePoolRequestScalingGroup.tags` /
+/// `ModifyClusterNodePoolRequestScalingGroup.tags` in alibabacloud-cs20151215 7.2.3.) ACK
+/// documents no maximum number of tags and no value length, so none is enforced.
+fn check_tags(body: &Map<String, Value>) -> Result<(), Reply> {
+    let tags = match body.get("scaling_group").and_then(|g| g.get("tags")) {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::Array(tags)) => tags,
+        Some(_) => return Err(invalid("scaling_group.tags must be a list")),
+    };
+    let mut keys = std::collections::BTreeSet::new();
+    for tag in tags {
+        let Some(key) = tag.get("key").and_then(Value::as_str) else {
+            return Err(invalid("every scaling_group.tags entry needs a string key"));
+        };
+        let value = tag.get("value").and_then(Value::as_str).unwrap_or_default();
+        if key.is_empty() || key.chars().count() > MAX_TAG_KEY {
+            return Err(invalid(format!(
+                "scaling_group.tags key {key:?} must be 1-{MAX_TAG_KEY} characters long"
+            )));
+        }
+        for (what, text) in [("key", key), ("value", value)] {
+            if text.starts_with("aliyun") || text.starts_with("acs:") {
+                return Err(invalid(format!(
+                    "scaling_group.tags {what} {text:?} must not start with \"aliyun\" or \"acs:\""
+                )));
+            }
+            if text.contains("http://") || text.contains("https://") {
+                return Err(invalid(format!(
+                    "scaling_group.tags {what} {text:?} must not contain \"http://\" or \"https://\""
+                )));
+            }
+        }
+        if !keys.insert(key) {
+            return Err(invalid(format!(
+                "scaling_group.tags key {key:?} appears twice; tag keys must be unique"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn parse_object(body: &[u8]) -> Result<Map<String, Value>, Reply> {
@@ -308,6 +367,9 @@ fn create(store: &mut Store, ctx: &Ctx<'_>, route: &Route, body: &[u8], request_
     if req.get("nodepool_info").is_none() || name.is_empty() {
         return invalid("nodepool_info.name is required");
     }
+    if let Err(r) = check_tags(&req) {
+        return r;
+    }
     for field in ["instance_types", "vswitch_ids"] {
         let n = req
             .get("scaling_group")
@@ -370,6 +432,7 @@ fn create(store: &mut Store, ctx: &Ctx<'_>, route: &Route, body: &[u8], request_
         creating: true,
         updating_until_ms: 0,
         deleting_since_ms: None,
+        visible_from_ms: 0,
     };
     pool.progress = constrain(store, ctx, &pool, pool.progress);
     let done = pool.progress.settled_at();
@@ -381,8 +444,29 @@ fn create(store: &mut Store, ctx: &Ctx<'_>, route: &Route, body: &[u8], request_
     )
 }
 
+/// The lists ModifyClusterNodePool replaces as a whole, `[]` included: `[]` clears them. Absent or
+/// `null` leaves them as they are.
+///
+/// ACK's API reference does not spell this out. It is what the Terraform provider relies on
+/// (aliyun/terraform-provider-alicloud `resource_alicloud_cs_kubernetes_node_pool.go`): when labels
+/// or taints change, `setNodePoolLabels` / `setNodePoolTaints` send the complete new list — `[]`
+/// when none is left — and otherwise the field goes out as `null` (denverdino/aliyungo
+/// `cs.KubernetesConfig`, list fields without `omitempty`); the provider's fixes "labels and taints
+/// cannot be annotated as empty" (#5045, #5059) and "set labels, taints to empty list" (#8630) are
+/// about getting that `[]` on the wire. `scaling_group.tags` goes out the same way, as the complete
+/// list when the tags change (and "tags cannot be deleted", #5176); taken to behave alike.
+/// Beware: alibabacloud-cs20151215 7.2.3 sends `[]` for every unset list of a nested model, so a
+/// Python-SDK modify that carries a `scaling_group` clears the tags unless it repeats them, and
+/// one that carries a `kubernetes_config` clears the labels and taints.
+const REPLACED_LISTS: [(&str, &str); 3] = [
+    ("scaling_group", "tags"),
+    ("kubernetes_config", "labels"),
+    ("kubernetes_config", "taints"),
+];
+
 /// Deep-merges `patch` into `base`: objects recursively, `null` and empty arrays skipped (the SDK
-/// sends `[]` for every unset list of a nested model), everything else replaced.
+/// sends `[]` for every unset list of a nested model), everything else replaced. The lists of
+/// [`REPLACED_LISTS`] are taken out of the patch first (by `modify`).
 fn merge(base: &mut Value, patch: &Value) {
     match (base, patch) {
         (Value::Object(b), Value::Object(p)) => {
@@ -429,7 +513,11 @@ fn modify(
         Ok(m) => m,
         Err(r) => return r,
     };
+    if let Err(r) = check_tags(&req) {
+        return r;
+    }
     let before_target = pool.progress.to;
+    let before_types = pool.instance_types();
     let mut other_change = false;
     for (k, v) in &req {
         match k.as_str() {
@@ -450,7 +538,18 @@ fn modify(
                 if slot.is_null() {
                     *slot = json!({});
                 }
-                merge(slot, v);
+                let mut patch = v.clone();
+                for (section, list) in REPLACED_LISTS {
+                    if section != k.as_str() {
+                        continue;
+                    }
+                    match patch.as_object_mut().and_then(|p| p.remove(list)) {
+                        Some(Value::Array(items)) => slot[list] = Value::Array(items),
+                        Some(Value::Null) | None => {}
+                        Some(_) => return invalid(format!("{section}.{list} must be a list")),
+                    }
+                }
+                merge(slot, &patch);
                 other_change = true;
             }
             _ => {}
@@ -464,24 +563,31 @@ fn modify(
     }
     pool.body["nodepool_info"]["updated"] = json!(ack_time(ctx.now));
     let target = target_of(&pool.body).unwrap_or(before_target);
-    let task_type;
     let done;
     if target != before_target {
         let p = pool.progress.retarget(target, ctx.now, ctx.timings.step);
         pool.creating = false;
         pool.progress = constrain(store, ctx, &pool, p);
-        task_type = "nodepool_update";
         done = pool.progress.settled_at();
     } else {
         if other_change {
             pool.updating_until_ms = ctx.now + ctx.timings.update;
         }
-        task_type = "nodepool_update";
-        done = pool.updating_until_ms.max(ctx.now);
+        // New instance types are tried for the nodes still missing (a sold-out pool is repaired
+        // by switching to a type in stock), so the move toward the same target starts again.
+        if pool.instance_types() != before_types {
+            let p = pool.progress.retarget(target, ctx.now, ctx.timings.step);
+            pool.creating = false;
+            pool.progress = constrain(store, ctx, &pool, p);
+        }
+        done = pool
+            .updating_until_ms
+            .max(pool.progress.settled_at())
+            .max(ctx.now);
     }
     pool.body["scaling_group"]["desired_size"] = json!(pool.progress.to);
     let id = pool.id().to_owned();
-    let task = new_task(store, ctx, &pool, task_type, done);
+    let task = new_task(store, ctx, &pool, "nodepool_update", done);
     store.ack_pools.insert(id.clone(), pool);
     Reply::new(
         200,
@@ -523,7 +629,36 @@ fn scale(
     Reply::new(200, json!({"task_id": task, "request_id": request_id}))
 }
 
-fn delete(store: &mut Store, ctx: &Ctx<'_>, mut pool: AckPool, request_id: &str) -> Reply {
+/// The code of a DeleteClusterNodepool refused because the pool still has nodes and `force` is
+/// not true. ACK documents the refusal but not its code: the code is the simulator's choice.
+pub const NOT_EMPTY: &str = "ErrorNodePoolNotEmpty";
+
+/// DeleteClusterNodepool. `force`: "true: force delete the node pool; if the node pool contains
+/// existing nodes, the nodes are forcibly deleted. false: do not force delete; if the node pool
+/// contains existing nodes, the deletion is blocked and an error is returned." (API reference
+/// DeleteClusterNodepool, <https://help.aliyun.com/zh/ack/ack-edge/developer-reference/api-cs-2015-12-15-deleteclusternodepool-edge>,
+/// and `DeleteClusterNodepoolRequest.force` in alibabacloud-cs20151215 7.2.3.) Absent = false;
+/// the value is compared case-insensitively (the SDKs send `True` / `False`). A pool already being
+/// deleted answers as the first delete did.
+fn delete(
+    store: &mut Store,
+    ctx: &Ctx<'_>,
+    mut pool: AckPool,
+    query: &str,
+    request_id: &str,
+) -> Reply {
+    let force = query_value(query, "force").is_some_and(|f| f.eq_ignore_ascii_case("true"));
+    let nodes = pool.progress.count(ctx.now);
+    if pool.deleting_since_ms.is_none() && !force && nodes > 0 {
+        return error(
+            400,
+            NOT_EMPTY,
+            format!(
+                "node pool {} still has {nodes} nodes; remove them first or delete with force=true",
+                pool.id()
+            ),
+        );
+    }
     let since = *pool.deleting_since_ms.get_or_insert(ctx.now);
     pool.progress = pool
         .progress
@@ -654,6 +789,42 @@ mod tests {
             base,
             json!({"tags": [{"key": "a"}], "desired_size": 3, "x": {"y": 1, "z": 5}})
         );
+    }
+
+    #[test]
+    fn tag_rules() {
+        let body = |tags: Value| {
+            json!({"scaling_group": {"tags": tags}})
+                .as_object()
+                .unwrap()
+                .clone()
+        };
+        let ok = json!([{"key": "cloud.nodepool.dev/owner-uid", "value": "0b7c"},
+                        {"key": "cloud.nodepool.dev/owner", "value": "default/web"},
+                        {"key": &"k".repeat(128), "value": ""}]);
+        assert!(check_tags(&body(ok)).is_ok());
+        assert!(check_tags(&body(json!([]))).is_ok());
+        assert!(check_tags(&json!({}).as_object().unwrap().clone()).is_ok());
+        for bad in [
+            json!([{"key": "aliyun-owner", "value": "x"}]),
+            json!([{"key": "acs:owner", "value": "x"}]),
+            json!([{"key": "owner", "value": "aliyunx"}]),
+            json!([{"key": "owner", "value": "acs:x"}]),
+            json!([{"key": "owner", "value": "see https://x"}]),
+            json!([{"key": "http://owner", "value": "x"}]),
+            json!([{"key": &"k".repeat(129), "value": "x"}]),
+            json!([{"key": "", "value": "x"}]),
+            json!([{"value": "x"}]),
+            json!([{"key": "a", "value": "1"}, {"key": "a", "value": "2"}]),
+            json!({"key": "a"}),
+        ] {
+            let r = check_tags(&body(bad.clone())).unwrap_err();
+            assert_eq!(
+                (r.status, r.body["code"].as_str()),
+                (400, Some("InvalidParameter")),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -184,6 +184,18 @@ pub struct Faults {
     pub max_nodes_per_cluster: Option<u32>,
     /// Most node pools one cluster may hold; a create beyond is refused.
     pub max_pools_per_cluster: Option<u32>,
+    /// How many of the next accepted creates (CCE CreateNodePool or ACK CreateClusterNodePool,
+    /// whichever come first, any account) lose their answer: the pool is created as usual, but
+    /// the connection is dropped without an answer (counted as outcome `lost_answer`). Counts
+    /// down by one per lost answer, so `GET /_sim/faults` shows how many are left; a refused
+    /// create (4xx) does not use one up.
+    pub lose_create_answers: u32,
+    /// How long a pool whose create answer was lost stays invisible, in milliseconds: list
+    /// leaves it out and get, update, scale and delete answer "not found" until then. It still
+    /// exists meanwhile: it holds its name (CCE answers 409 to a second create with that name),
+    /// counts toward `max_pools_per_cluster`, its nodes are provisioned from the create on, and
+    /// the admin API's `GET /_sim/pools` shows it.
+    pub late_visibility_ms: u64,
 }
 
 impl Faults {

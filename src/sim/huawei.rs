@@ -108,8 +108,14 @@ pub fn route(method: &str, segments: &[String]) -> Option<Route> {
     }
 }
 
-/// Error codes. `CCE.01404001` and `APIG.*` are the clouds' codes; the 400/409/403/500 CCE codes
-/// follow the same `CCE.01<status><seq>` pattern but are the simulator's choice.
+/// Error codes. `CCE.01400001`, `CCE.01404001`, `CCE.01409001` and `CCE.01500001` are in CCE's
+/// error-code table ("Error Codes", cce_02_0250: Invalid request / Resource not found / The
+/// resource already exists / Internal error); `APIG.*` are the API gateway's. `CCE.01403002`
+/// follows the same pattern but is the simulator's choice (the table has no node-pool quota code).
+///
+/// CCE has one not-found code for every resource: a pool path under a cluster that does not exist
+/// and a pool that does not exist both answer 404 `CCE.01404001`; only the message tells them
+/// apart (`cluster …` / `nodepool …` here; the real wording is not documented).
 pub mod codes {
     /// Bad request body or parameter.
     pub const BAD_REQUEST: &str = "CCE.01400001";
@@ -163,6 +169,141 @@ fn cce_time(ms: i64) -> String {
     )
 }
 
+/// Most user tags (`nodeTemplate.userTags`) a pool may have.
+pub const MAX_USER_TAGS: usize = 8;
+/// Longest user tag key and value, in characters.
+pub const MAX_USER_TAG_KEY: usize = 128;
+/// Longest user tag value, in characters.
+pub const MAX_USER_TAG_VALUE: usize = 255;
+/// Most taints, and most k8sTags, a pool template may have.
+pub const MAX_TAINTS_OR_K8S_TAGS: usize = 20;
+/// The node label CCE itself puts on every pool's nodes (in `k8sTags`), valued with the pool name.
+pub const SYSTEM_K8S_TAG: &str = "cce.cloud.com/cce-nodepool";
+
+/// Checks `userTags`, `taints` and `k8sTags` of a node template (create) or NodeSpecUpdate
+/// (update) against CCE's documented limits:
+///
+/// * `userTags`: "The key of a tag must be unique. The maximum number of custom tags supported by
+///   CCE varies depending on regions and cannot exceed 8." Key: at most 128 characters, not
+///   starting or ending with a space, no non-printable ASCII (0–31) and none of `=*<>,|/`, and
+///   not starting with `CCE-`, `__type_baremetal` or `sys`. Value: at most 255 characters, not
+///   starting or ending with a space, no ASCII 0–31 and none of `=*<>,|`.
+/// * `taints` and `k8sTags`: at most 20 each.
+///
+/// Sources: CCE API reference "Updating a Specified Node Pool" (cce_02_0356, tables UserTag and
+/// spec/nodeTemplate; <https://support.huaweicloud.com/intl/en-us/api-cce/cce_02_0356.html>, as
+/// exported in opentelekomcloud-docs/cloud-container-engine
+/// `api-ref/source/apis/cluster_management/updating_a_specified_node_pool.rst`) and the
+/// huaweicloudsdkcce 3.1.219 models `NodeSpecUpdate`, `NodeSpec` and `UserTag` (which name the
+/// `CCE-` and `__type_baremetal` prefixes and the limit of 8).
+fn check_template_lists(t: &Map<String, Value>) -> Result<(), Reply> {
+    let bad = |msg: String| {
+        Err(error(
+            400,
+            codes::BAD_REQUEST,
+            format!("Invalid request body: {msg}"),
+        ))
+    };
+    match t.get("userTags") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(tags)) => {
+            if tags.len() > MAX_USER_TAGS {
+                return bad(format!(
+                    "userTags has {} tags, at most {MAX_USER_TAGS} are allowed",
+                    tags.len()
+                ));
+            }
+            let mut keys = std::collections::BTreeSet::new();
+            for tag in tags {
+                let Some(key) = tag.get("key").and_then(Value::as_str) else {
+                    return bad("every userTags entry needs a string key".into());
+                };
+                let value = match tag.get("value") {
+                    None | Some(Value::Null) => "",
+                    Some(Value::String(v)) => v.as_str(),
+                    Some(_) => return bad(format!("userTags value of {key:?} must be a string")),
+                };
+                if let Err(why) = check_user_tag_key(key) {
+                    return bad(format!("userTags key {key:?} {why}"));
+                }
+                if let Err(why) = check_user_tag_value(value) {
+                    return bad(format!("userTags value {value:?} of key {key:?} {why}"));
+                }
+                if !keys.insert(key) {
+                    return bad(format!(
+                        "userTags key {key:?} appears twice; keys must be unique"
+                    ));
+                }
+            }
+        }
+        Some(_) => return bad("userTags must be a list".into()),
+    }
+    for field in ["taints", "k8sTags"] {
+        let n = match t.get(field) {
+            Some(Value::Array(a)) => a.len(),
+            // CCE's own label is not one of the 20 (a client may echo it back).
+            Some(Value::Object(m)) => m.keys().filter(|k| *k != SYSTEM_K8S_TAG).count(),
+            _ => 0,
+        };
+        if n > MAX_TAINTS_OR_K8S_TAGS {
+            return bad(format!(
+                "{field} has {n} entries, at most {MAX_TAINTS_OR_K8S_TAGS} are allowed"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Characters CCE refuses in a user tag key (besides ASCII 0–31).
+const KEY_FORBIDDEN: &[char] = &['=', '*', '<', '>', ',', '|', '/'];
+/// Characters CCE refuses in a user tag value (besides ASCII 0–31).
+const VALUE_FORBIDDEN: &[char] = &['=', '*', '<', '>', ',', '|'];
+/// Key prefixes CCE reserves.
+const RESERVED_KEY_PREFIXES: &[&str] = &["CCE-", "__type_baremetal", "sys"];
+
+fn check_user_tag_key(key: &str) -> Result<(), String> {
+    let n = key.chars().count();
+    if n == 0 || n > MAX_USER_TAG_KEY {
+        return Err(format!("must be 1-{MAX_USER_TAG_KEY} characters long"));
+    }
+    if let Some(p) = RESERVED_KEY_PREFIXES.iter().find(|p| key.starts_with(**p)) {
+        return Err(format!("must not start with {p:?}"));
+    }
+    check_tag_text(key, KEY_FORBIDDEN)
+}
+
+fn check_user_tag_value(value: &str) -> Result<(), String> {
+    if value.chars().count() > MAX_USER_TAG_VALUE {
+        return Err(format!(
+            "must be at most {MAX_USER_TAG_VALUE} characters long"
+        ));
+    }
+    check_tag_text(value, VALUE_FORBIDDEN)
+}
+
+fn check_tag_text(text: &str, forbidden: &[char]) -> Result<(), String> {
+    if text.starts_with(' ') || text.ends_with(' ') {
+        return Err("must not start or end with a space".into());
+    }
+    if let Some(c) = text
+        .chars()
+        .find(|c| (*c as u32) < 32 || forbidden.contains(c))
+    {
+        return Err(format!("must not contain {c:?}"));
+    }
+    Ok(())
+}
+
+/// Makes the pool a create just made invisible until `until_ms` (its answer is being lost).
+pub fn hide_created(store: &mut Store, created: &Reply, until_ms: i64) {
+    if let Some(pool) = created.body["metadata"]["uid"]
+        .as_str()
+        .and_then(|uid| store.cce_pools.get_mut(uid))
+    {
+        pool.visible_from_ms = until_ms;
+    }
+}
+
 /// Handles one authenticated CCE request.
 pub fn handle(store: &mut Store, ctx: &Ctx<'_>, route: &Route, query: &str, body: &[u8]) -> Reply {
     if route.op == Op::ShowJob {
@@ -177,11 +318,11 @@ pub fn handle(store: &mut Store, ctx: &Ctx<'_>, route: &Route, query: &str, body
         Op::CreateNodePool => create(store, ctx, route, body),
         Op::ListNodePools => list(store, ctx, route, query),
         op => {
-            let Some(pool) = store
-                .cce_pools
-                .get(&route.id)
-                .filter(|p| p.project_id == route.project_id && p.cluster_id == route.cluster_id)
-            else {
+            let Some(pool) = store.cce_pools.get(&route.id).filter(|p| {
+                p.project_id == route.project_id
+                    && p.cluster_id == route.cluster_id
+                    && p.visible(ctx.now)
+            }) else {
                 return not_found("nodepool", &route.id);
             };
             let pool = pool.clone();
@@ -206,6 +347,8 @@ fn parse_object(body: &[u8]) -> Result<Map<String, Value>, Reply> {
     }
 }
 
+/// Whether another pool of the cluster has `name` — including one being deleted (it holds its
+/// name until it is gone) and one not yet visible.
 fn name_taken(store: &Store, route: &Route, name: &str, except: &str) -> bool {
     store.cce_pools.values().any(|p| {
         p.project_id == route.project_id
@@ -365,12 +508,15 @@ fn create(store: &mut Store, ctx: &Ctx<'_>, route: &Route, body: &[u8]) -> Reply
             );
         }
     }
+    if let Err(r) = check_template_lists(template) {
+        return r;
+    }
     let flavor = template["flavor"].as_str().unwrap_or_default().to_owned();
     // Defaults the cloud fills in (as in the create example's response).
     template.entry("billingMode").or_insert(json!(0));
     let tags = template.entry("k8sTags").or_insert(json!({}));
     if let Value::Object(t) = tags {
-        t.insert("cce.cloud.com/cce-nodepool".into(), json!(name));
+        t.insert(SYSTEM_K8S_TAG.into(), json!(name));
     }
     let ext = template.entry("extendParam").or_insert(json!({}));
     if let Value::Object(e) = ext {
@@ -416,6 +562,7 @@ fn create(store: &mut Store, ctx: &Ctx<'_>, route: &Route, body: &[u8]) -> Reply
         progress,
         deleting_since_ms: None,
         job_id: None,
+        visible_from_ms: 0,
     };
     let answer = render(&pool, ctx.now);
     store.cce_pools.insert(uid, pool);
@@ -437,7 +584,11 @@ fn list(store: &Store, ctx: &Ctx<'_>, route: &Route, query: &str) -> Reply {
     let mut pools: Vec<&CcePool> = store
         .cce_pools
         .values()
-        .filter(|p| p.project_id == route.project_id && p.cluster_id == route.cluster_id)
+        .filter(|p| {
+            p.project_id == route.project_id
+                && p.cluster_id == route.cluster_id
+                && p.visible(ctx.now)
+        })
         .collect();
     pools.sort_by_key(|p| p.progress_created());
     let mut items: Vec<Value> = Vec::with_capacity(pools.len() + 1);
@@ -524,6 +675,9 @@ fn update(store: &mut Store, ctx: &Ctx<'_>, mut pool: CcePool, body: &[u8]) -> R
         }
     };
     if let Some(Value::Object(t)) = spec.get("nodeTemplate") {
+        if let Err(r) = check_template_lists(t) {
+            return r;
+        }
         for field in ["flavor", "az"] {
             if let Some(v) = t.get(field).and_then(Value::as_str)
                 && !v.is_empty()
@@ -541,11 +695,29 @@ fn update(store: &mut Store, ctx: &Ctx<'_>, mut pool: CcePool, body: &[u8]) -> R
             .map(std::mem::take)
             .unwrap_or_default();
         let mut stored = stored;
+        // NodeSpecUpdate (huaweicloudsdkcce 3.1.219; CCE API cce_02_0356): `userTags`, `taints`
+        // and `k8sTags` absent = unchanged, a list/map replaces the custom ones, `[]` / `{}`
+        // deletes them all. CCE's own k8sTag (`cce.cloud.com/cce-nodepool`) is not a custom one
+        // and stays.
         for (k, v) in t {
             if v.is_null() {
                 continue;
             }
             let key = stored_template_key(k).to_owned();
+            if key == "k8sTags"
+                && let Value::Object(new) = v
+            {
+                let mut tags = new.clone();
+                tags.remove(SYSTEM_K8S_TAG);
+                if let Some(system) = stored
+                    .get("k8sTags")
+                    .and_then(|old| old.get(SYSTEM_K8S_TAG))
+                {
+                    tags.insert(SYSTEM_K8S_TAG.into(), system.clone());
+                }
+                stored.insert(key, Value::Object(tags));
+                continue;
+            }
             if key == "extendParam"
                 && let (Some(Value::Object(old)), Value::Object(new)) = (stored.get_mut(&key), v)
             {
@@ -854,6 +1026,76 @@ mod tests {
             Op::ListNodePools
         );
         assert!(route("PATCH", &seg("/api/v3/projects/p/clusters/c/nodepools/n")).is_none());
+    }
+
+    #[test]
+    fn user_tag_rules() {
+        for ok in [
+            "nodepool-owner-uid",
+            "nodepool-owner",
+            "a",
+            &"k".repeat(128),
+            "ü.tag_1:x",
+        ] {
+            assert_eq!(check_user_tag_key(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            &"k".repeat(129),
+            "CCE-owner",
+            "__type_baremetal_x",
+            "sysowner",
+            " a",
+            "a ",
+            "a=b",
+            "a*b",
+            "a<b",
+            "a>b",
+            "a,b",
+            "a|b",
+            "a/b",
+            "a\u{1f}b",
+        ] {
+            assert!(check_user_tag_key(bad).is_err(), "{bad:?}");
+        }
+        for ok in ["", "default_web", "a/b", &"v".repeat(255)] {
+            assert_eq!(check_user_tag_value(ok), Ok(()), "{ok}");
+        }
+        for bad in [&"v".repeat(256), "a|b", "a=b", " a", "a ", "a\nb"] {
+            assert!(check_user_tag_value(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn template_list_limits() {
+        let tags = |n: usize| {
+            (0..n)
+                .map(|i| json!({"key": format!("k{i}"), "value": "v"}))
+                .collect::<Vec<_>>()
+        };
+        let t = |v: Value| v.as_object().unwrap().clone();
+        assert!(check_template_lists(&t(json!({"userTags": tags(8)}))).is_ok());
+        let r = check_template_lists(&t(json!({"userTags": tags(9)}))).unwrap_err();
+        assert_eq!(
+            (r.status, r.body["error_code"].as_str()),
+            (400, Some(codes::BAD_REQUEST))
+        );
+        let dup = json!({"userTags": [{"key": "a", "value": "1"}, {"key": "a", "value": "2"}]});
+        assert!(check_template_lists(&t(dup)).is_err());
+        assert!(check_template_lists(&t(json!({"userTags": [{"value": "x"}]}))).is_err());
+        assert!(
+            check_template_lists(&t(json!({"userTags": [], "taints": [], "k8sTags": {}}))).is_ok()
+        );
+        let taints: Vec<Value> = (0..21)
+            .map(|i| json!({"key": format!("t{i}"), "effect": "NoSchedule"}))
+            .collect();
+        assert!(check_template_lists(&t(json!({"taints": taints}))).is_err());
+        let mut labels: Map<String, Value> =
+            (0..20).map(|i| (format!("l{i}"), json!("v"))).collect();
+        labels.insert(SYSTEM_K8S_TAG.into(), json!("pool"));
+        assert!(check_template_lists(&t(json!({"k8sTags": labels.clone()}))).is_ok());
+        labels.insert("one-more".into(), json!("v"));
+        assert!(check_template_lists(&t(json!({"k8sTags": labels}))).is_err());
     }
 
     #[test]

@@ -46,8 +46,8 @@ enum Answer {
         headers: Vec<(&'static str, String)>,
         outcome: Option<&'static str>,
     },
-    /// Hang up without an answer (a simulated timeout).
-    Drop,
+    /// Hang up without an answer (a simulated timeout or a lost answer), counted as `outcome`.
+    Drop(&'static str),
 }
 
 impl Answer {
@@ -380,6 +380,35 @@ impl Sim {
         Ok(v.access_key)
     }
 
+    /// Runs a create like [`Sim::ctx_run`]; when the create is accepted and a lost answer is
+    /// due (`Faults::lose_create_answers`), uses one up and hides the new pool for
+    /// `Faults::late_visibility_ms` — all under the same locks, so concurrent creates each see
+    /// their own count. Returns the reply and whether its answer is to be lost.
+    fn run_create(
+        &self,
+        handle: impl FnOnce(&mut super::store::Store, &Ctx<'_>) -> Reply,
+        hide: fn(&mut super::store::Store, &Reply, i64),
+    ) -> (Reply, bool) {
+        let mut faults = lock(&self.faults);
+        let mut store = lock(&self.store);
+        let now = now_ms();
+        let reply = {
+            let ctx = Ctx {
+                now,
+                timings: self.timings,
+                faults: &faults,
+            };
+            handle(&mut store, &ctx)
+        };
+        let lost = reply.status < 300 && faults.lose_create_answers > 0;
+        if lost {
+            faults.lose_create_answers -= 1;
+            let late = i64::try_from(faults.late_visibility_ms).unwrap_or(i64::MAX / 4);
+            hide(&mut store, &reply, now.saturating_add(late));
+        }
+        (reply, lost)
+    }
+
     fn ctx_run<T>(&self, f: impl FnOnce(&mut super::store::Store, &Ctx<'_>) -> T) -> T {
         let faults = lock(&self.faults);
         let mut store = lock(&self.store);
@@ -414,7 +443,7 @@ async fn huawei_request(sim: &Sim, req: &Incoming<'_>, segments: &[String]) -> R
                 )),
                 Some(FaultHit::Timeout(ms)) => {
                     tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-                    Answer::Drop
+                    Answer::Drop("timeout")
                 }
                 Some(FaultHit::Error) => Answer::Json {
                     reply: huawei::error(500, huawei::codes::INTERNAL, "Internal server error"),
@@ -422,20 +451,29 @@ async fn huawei_request(sim: &Sim, req: &Incoming<'_>, segments: &[String]) -> R
                     outcome: Some("injected_error"),
                 },
                 None => {
-                    let reply = sim.ctx_run(|store, ctx| {
+                    let handle = |store: &mut super::store::Store, ctx: &Ctx<'_>| {
                         huawei::handle(store, ctx, route, req.query, req.body)
-                    });
+                    };
+                    let (reply, lost) = if route.op == huawei::Op::CreateNodePool {
+                        sim.run_create(handle, huawei::hide_created)
+                    } else {
+                        (sim.ctx_run(handle), false)
+                    };
                     if route.op.mutates() && reply.status < 300 {
                         sim.dirty.store(true, Ordering::SeqCst);
                     }
-                    Answer::json(reply)
+                    if lost {
+                        Answer::Drop("lost_answer")
+                    } else {
+                        Answer::json(reply)
+                    }
                 }
             },
         },
     };
     match answer {
-        Answer::Drop => {
-            sim.count("huawei", op, "timeout");
+        Answer::Drop(outcome) => {
+            sim.count("huawei", op, outcome);
             dropped_response()
         }
         Answer::Json {
@@ -481,7 +519,7 @@ async fn alibaba_request(sim: &Sim, req: &Incoming<'_>, segments: &[String]) -> 
                 },
                 Some(FaultHit::Timeout(ms)) => {
                     tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-                    Answer::Drop
+                    Answer::Drop("timeout")
                 }
                 Some(FaultHit::Error) => Answer::Json {
                     reply: alibaba::error(
@@ -493,20 +531,29 @@ async fn alibaba_request(sim: &Sim, req: &Incoming<'_>, segments: &[String]) -> 
                     outcome: Some("injected_error"),
                 },
                 None => {
-                    let reply = sim.ctx_run(|store, ctx| {
+                    let handle = |store: &mut super::store::Store, ctx: &Ctx<'_>| {
                         alibaba::handle(store, ctx, route, req.query, req.body, &request_id)
-                    });
+                    };
+                    let (reply, lost) = if route.op == alibaba::Op::CreateClusterNodePool {
+                        sim.run_create(handle, alibaba::hide_created)
+                    } else {
+                        (sim.ctx_run(handle), false)
+                    };
                     if route.op.mutates() && reply.status < 300 {
                         sim.dirty.store(true, Ordering::SeqCst);
                     }
-                    Answer::json(reply)
+                    if lost {
+                        Answer::Drop("lost_answer")
+                    } else {
+                        Answer::json(reply)
+                    }
                 }
             },
         },
     };
     match answer {
-        Answer::Drop => {
-            sim.count("alibaba", op, "timeout");
+        Answer::Drop(outcome) => {
+            sim.count("alibaba", op, outcome);
             dropped_response()
         }
         Answer::Json {

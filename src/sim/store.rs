@@ -25,6 +25,10 @@ pub struct CcePool {
     pub deleting_since_ms: Option<i64>,
     /// The delete job's id.
     pub job_id: Option<String>,
+    /// Before then the pool is invisible (its create answer was lost; see
+    /// [`Faults::late_visibility_ms`](super::config::Faults::late_visibility_ms)).
+    #[serde(default)]
+    pub visible_from_ms: i64,
 }
 
 impl CcePool {
@@ -36,6 +40,11 @@ impl CcePool {
     /// The pool name (`metadata.name`).
     pub fn name(&self) -> &str {
         self.metadata["name"].as_str().unwrap_or_default()
+    }
+
+    /// Whether list and get show the pool at `now_ms`.
+    pub fn visible(&self, now_ms: i64) -> bool {
+        now_ms >= self.visible_from_ms
     }
 
     /// The flavor of the default scale group.
@@ -82,6 +91,10 @@ pub struct AckPool {
     pub updating_until_ms: i64,
     /// When a delete was accepted.
     pub deleting_since_ms: Option<i64>,
+    /// Before then the pool is invisible (its create answer was lost; see
+    /// [`Faults::late_visibility_ms`](super::config::Faults::late_visibility_ms)).
+    #[serde(default)]
+    pub visible_from_ms: i64,
 }
 
 impl AckPool {
@@ -97,6 +110,11 @@ impl AckPool {
         self.body["nodepool_info"]["name"]
             .as_str()
             .unwrap_or_default()
+    }
+
+    /// Whether list and get show the pool at `now_ms`.
+    pub fn visible(&self, now_ms: i64) -> bool {
+        now_ms >= self.visible_from_ms
     }
 
     /// The instance types.

@@ -150,11 +150,15 @@ def lifecycle(c):
     check(others == [], f"list: unknown name gave {len(others)} pools")
     c.delete_cluster_nodepool_with_options(CLUSTER, dup.nodepool_id, m.DeleteClusterNodepoolRequest(force=True), {}, RT)
 
+    # ModifyClusterNodePool replaces scaling_group.tags as a whole and this SDK sends `tags: []`
+    # when none are given: a scaling_group change repeats the tags to keep them.
+    owner = [m.Tag(key="nodepool-controller/owner", value="interop-ack")]
     mod = c.modify_cluster_node_pool_with_options(CLUSTER, np, m.ModifyClusterNodePoolRequest(
-        scaling_group=m.ModifyClusterNodePoolRequestScalingGroup(desired_size=3)), {}, RT).body
+        scaling_group=m.ModifyClusterNodePoolRequestScalingGroup(desired_size=3, tags=owner)), {}, RT).body
     check(mod.nodepool_id == np and bool(mod.task_id), f"modify: body {mod.to_map()}")
     b, _ = wait_for(c, np, "active with 3 nodes", lambda b: b.status.state == "active" and b.status.total_nodes == 3)
-    check(len(b.scaling_group.tags) == 1, "modify: the SDK's empty tags list cleared the tags")
+    check([(t.key, t.value) for t in b.scaling_group.tags] == [("nodepool-controller/owner", "interop-ack")],
+          "modify: repeated tags not kept")
 
     mod = c.modify_cluster_node_pool_with_options(CLUSTER, np, m.ModifyClusterNodePoolRequest(
         kubernetes_config=m.ModifyClusterNodePoolRequestKubernetesConfig(labels=[m.Tag(key="workload", value="v2")])),
@@ -169,10 +173,77 @@ def lifecycle(c):
     check("scaling" in seen, f"scale: never scaling ({seen})")
     wait_task(c, sc.task_id, "success")
 
+    # Without force, a pool that still has nodes is not deleted.
+    for req in (m.DeleteClusterNodepoolRequest(), m.DeleteClusterNodepoolRequest(force=False)):
+        expect_error(lambda: c.delete_cluster_nodepool_with_options(CLUSTER, np, req, {}, RT),
+                     ClientException, 400, "ErrorNodePoolNotEmpty", f"delete without force ({req.to_map()})")
+    check(detail(c, np).status.state == "active", "refused delete: state changed")
     de = c.delete_cluster_nodepool_with_options(CLUSTER, np, m.DeleteClusterNodepoolRequest(force=True), {}, RT).body
     check(bool(de.request_id) and bool(de.task_id), f"delete: body {de.to_map()}")
     check(detail(c, np).status.state == "deleting", "delete: state not deleting")
     wait_gone(c, np)
+
+
+def tags_and_lists(c):
+    """Tag limits; tags, labels and taints replaced as a whole (`[]` clears them)."""
+    bad = create_request("bad-tags", desired=0)
+    bad.scaling_group.tags = [m.CreateClusterNodePoolRequestScalingGroupTags(key="aliyun-owner", value="x")]
+    expect_error(lambda: c.create_cluster_node_pool_with_options(CLUSTER, bad, {}, RT),
+                 ClientException, 400, "InvalidParameter", "reserved tag prefix")
+    req = create_request("lists", desired=0)
+    req.kubernetes_config.taints = [m.Taint(key="k", value="v", effect="NoSchedule")]
+    np = c.create_cluster_node_pool_with_options(CLUSTER, req, {}, RT).body.nodepool_id
+    pairs = lambda xs: [(x.key, x.value) for x in (xs or [])]
+    tags = [m.Tag(key="cloud.nodepool.dev/owner-uid", value="0b7c"),
+            m.Tag(key="cloud.nodepool.dev/owner", value="default/lists")]
+    c.modify_cluster_node_pool_with_options(CLUSTER, np, m.ModifyClusterNodePoolRequest(
+        scaling_group=m.ModifyClusterNodePoolRequestScalingGroup(tags=tags)), {}, RT)
+    b = detail(c, np)
+    check(pairs(b.scaling_group.tags) == pairs(tags), f"tags replaced: {pairs(b.scaling_group.tags)}")
+    check(pairs(b.kubernetes_config.labels) == [("workload", "interop")], "labels untouched by a scaling_group change")
+    listed = c.describe_cluster_node_pools_with_options(
+        CLUSTER, m.DescribeClusterNodePoolsRequest(nodepool_name="lists"), {}, RT).body.nodepools
+    check(pairs(listed[0].scaling_group.tags) == pairs(tags), "list: tags")
+    # The SDK sends labels: [] and taints: [] for a kubernetes_config without them: both go.
+    c.modify_cluster_node_pool_with_options(CLUSTER, np, m.ModifyClusterNodePoolRequest(
+        kubernetes_config=m.ModifyClusterNodePoolRequestKubernetesConfig(cpu_policy="none")), {}, RT)
+    b = detail(c, np)
+    check(pairs(b.kubernetes_config.labels) == [] and (b.kubernetes_config.taints or []) == [],
+          f"[] did not clear labels/taints: {b.kubernetes_config.to_map()}")
+    check(pairs(b.scaling_group.tags) == pairs(tags), "tags touched by a kubernetes_config change")
+    c.modify_cluster_node_pool_with_options(CLUSTER, np, m.ModifyClusterNodePoolRequest(
+        scaling_group=m.ModifyClusterNodePoolRequestScalingGroup(tags=[])), {}, RT)
+    check(pairs(detail(c, np).scaling_group.tags) == [], "tags [] did not clear them")
+    # Without nodes, a pool goes without force.
+    c.delete_cluster_nodepool_with_options(CLUSTER, np, m.DeleteClusterNodepoolRequest(), {}, RT)
+    wait_gone(c, np)
+
+
+def lost_create_answer(c):
+    """A create whose answer is lost: the SDK sees a broken connection, the pool shows up later."""
+    admin("PUT", "/_sim/faults", {"lose_create_answers": 1, "late_visibility_ms": 500})
+    try:
+        try:
+            c.create_cluster_node_pool_with_options(CLUSTER, create_request("late", desired=0), {}, RT)
+            raise Failed("lost answer: the create was answered")
+        except (Failed, ClientException):
+            raise
+        except Exception:  # the SDK's transport error for a dropped connection
+            pass
+        check(admin("GET", "/_sim/faults")["lose_create_answers"] == 0, "lost answer: count not used up")
+        find = lambda: c.describe_cluster_node_pools_with_options(
+            CLUSTER, m.DescribeClusterNodePoolsRequest(nodepool_name="late"), {}, RT).body.nodepools
+        check(find() == [], "lost answer: the pool is visible at once")
+        end = time.time() + DEADLINE
+        while not find():
+            if time.time() > end:
+                raise Failed("lost answer: the pool never showed up")
+            time.sleep(0.05)
+        np = find()[0].nodepool_info.nodepool_id
+        c.delete_cluster_nodepool_with_options(CLUSTER, np, m.DeleteClusterNodepoolRequest(force=True), {}, RT)
+        wait_gone(c, np)
+    finally:
+        admin("PUT", "/_sim/faults", {})
 
 
 def refusals(c):
@@ -205,6 +276,15 @@ def sold_out(c):
         check(t.error.code == "OperationDenied.NoStock", f"sold out: task error {t.error.to_map()}")
         b = detail(c, resp.nodepool_id)
         check(b.status.total_nodes == 0 and b.status.failed_nodes == 2, f"sold out: status {b.status.to_map()}")
+        # An instance type in stock lets the pool reach its target.
+        mod = c.modify_cluster_node_pool_with_options(CLUSTER, resp.nodepool_id, m.ModifyClusterNodePoolRequest(
+            scaling_group=m.ModifyClusterNodePoolRequestScalingGroup(
+                instance_types=["ecs.g7.large"],
+                tags=[m.Tag(key=t.key, value=t.value) for t in b.scaling_group.tags])), {}, RT).body
+        b, _ = wait_for(c, resp.nodepool_id, "2 nodes after the new instance type",
+                        lambda b: b.status.state == "active" and b.status.total_nodes == 2)
+        check(b.status.failed_nodes == 0, f"repaired: status {b.status.to_map()}")
+        wait_task(c, mod.task_id, "success")
         c.delete_cluster_nodepool_with_options(CLUSTER, resp.nodepool_id, m.DeleteClusterNodepoolRequest(force=True), {}, RT)
         wait_gone(c, resp.nodepool_id)
     finally:
@@ -218,7 +298,7 @@ def main():
     c = client()
     step = None
     try:
-        for step in (lifecycle, refusals, throttling, sold_out):
+        for step in (lifecycle, tags_and_lists, lost_create_answer, refusals, throttling, sold_out):
             step(c)
     except Failed as e:
         print(f"interop_alibaba: FAILED in {step.__name__}: {e}", file=sys.stderr)

@@ -35,7 +35,9 @@ from huaweicloudsdkcce.v3 import (
     ScaleNodePoolRequestBody,
     ScaleNodePoolSpec,
     ShowNodePoolRequest,
+    Taint,
     UpdateNodePoolRequest,
+    UserTag,
     Volume,
 )
 
@@ -248,6 +250,80 @@ def throttling(c):
         admin("PUT", "/_sim/faults", {})
 
 
+def owner_tags(c):
+    """userTags come back on show and list; CCE's limits; NodeSpecUpdate: absent = unchanged,
+    [] / {} = delete (CCE's own k8sTag stays); names stay taken on rename."""
+    owner = [UserTag(key="nodepool-owner-uid", value="0b7c3d5e-6f70-4a1b-8c2d-3e4f5a6b7c8d"),
+             UserTag(key="nodepool-owner", value="default_web")]
+    body = pool_body("owned-pool", count=0)
+    body.spec.node_template.user_tags = owner
+    body.spec.node_template.k8s_tags = {"team": "a"}
+    body.spec.node_template.taints = [Taint(key="dedicated", value="web", effect="NoSchedule")]
+    uid = c.create_node_pool(CreateNodePoolRequest(cluster_id=CLUSTER, body=body)).metadata.uid
+    pairs = lambda tags: [(t.key, t.value) for t in (tags or [])]
+    want = pairs(owner)
+    check(pairs(show(c, uid).spec.node_template.user_tags) == want, "show: userTags")
+    listed = c.list_node_pools(ListNodePoolsRequest(cluster_id=CLUSTER)).items
+    mine = [p for p in listed if ("nodepool-owner-uid", owner[0].value) in pairs(p.spec.node_template.user_tags)]
+    check([p.metadata.uid for p in mine] == [uid], f"list: pools with the owner tag {[p.metadata.uid for p in mine]}")
+
+    for what, tags in (("nine tags", [UserTag(key=f"k{i}", value="v") for i in range(9)]),
+                       ("reserved CCE-", [UserTag(key="CCE-owner", value="v")]),
+                       ("slash in key", [UserTag(key="owner/uid", value="v")])):
+        bad = pool_body("bad-tags", count=0)
+        bad.spec.node_template.user_tags = tags
+        expect_error(lambda: c.create_node_pool(CreateNodePoolRequest(cluster_id=CLUSTER, body=bad)),
+                     400, "CCE.01400001", f"userTags: {what}")
+
+    def update(template, name="owned-pool"):
+        return c.update_node_pool(UpdateNodePoolRequest(
+            cluster_id=CLUSTER, nodepool_id=uid,
+            body=NodePoolUpdate(metadata=NodePoolMetadataUpdate(name=name),
+                                spec=NodePoolSpecUpdate(ignore_initial_node_count=True, node_template=template))))
+
+    t = update(NodeSpecUpdate()).spec.node_template
+    check(pairs(t.user_tags) == want, "update without userTags changed them")
+    check(len(t.taints or []) == 1 and t.k8s_tags.get("team") == "a", "update without lists changed them")
+    t = update(NodeSpecUpdate(user_tags=[], taints=[], k8s_tags={})).spec.node_template
+    check(pairs(t.user_tags) == [], f"userTags [] kept {pairs(t.user_tags)}")
+    check((t.taints or []) == [], "taints [] kept them")
+    check(t.k8s_tags == {"cce.cloud.com/cce-nodepool": "owned-pool"}, f"k8sTags {{}}: {t.k8s_tags}")
+
+    other = c.create_node_pool(CreateNodePoolRequest(cluster_id=CLUSTER, body=pool_body("other-pool", count=0)))
+    expect_error(lambda: update(NodeSpecUpdate(), name="other-pool"), 409, "CCE.01409001", "rename to a taken name")
+    for u in (uid, other.metadata.uid):
+        c.delete_node_pool(DeleteNodePoolRequest(cluster_id=CLUSTER, nodepool_id=u))
+    for u in (uid, other.metadata.uid):
+        wait_gone(c, u)
+
+
+def lost_create_answer(c):
+    """A create whose answer is lost: the SDK sees a broken connection, the pool shows up later."""
+    admin("PUT", "/_sim/faults", {"lose_create_answers": 1, "late_visibility_ms": 500})
+    try:
+        try:
+            c.create_node_pool(CreateNodePoolRequest(cluster_id=CLUSTER, body=pool_body("late-pool", count=0)))
+            raise Failed("lost answer: the create was answered")
+        except (Failed, ClientRequestException):
+            raise
+        except Exception:  # the SDK's transport error for a dropped connection
+            pass
+        check(admin("GET", "/_sim/faults")["lose_create_answers"] == 0, "lost answer: count not used up")
+        names = lambda: [p.metadata.name for p in c.list_node_pools(ListNodePoolsRequest(cluster_id=CLUSTER)).items]
+        check("late-pool" not in names(), "lost answer: the pool is visible at once")
+        end = time.time() + DEADLINE
+        while "late-pool" not in names():
+            if time.time() > end:
+                raise Failed("lost answer: the pool never showed up")
+            time.sleep(0.05)
+        uid = [p.metadata.uid for p in c.list_node_pools(ListNodePoolsRequest(cluster_id=CLUSTER)).items
+               if p.metadata.name == "late-pool"][0]
+        c.delete_node_pool(DeleteNodePoolRequest(cluster_id=CLUSTER, nodepool_id=uid))
+        wait_gone(c, uid)
+    finally:
+        admin("PUT", "/_sim/faults", {})
+
+
 def sold_out(c):
     admin("PUT", "/_sim/faults", {"huawei_sold_out_flavors": ["c7.sold.out"]})
     try:
@@ -259,6 +335,13 @@ def sold_out(c):
         conds = {(x.type, x.status, x.reason) for x in (p.status.conditions or [])}
         check(("Scalable", "False", "ResourceInsufficient") in conds, f"sold out: conditions {conds}")
         check(("ResourceInsufficient", "True", "ResourceInsufficient") in conds, f"sold out: conditions {conds}")
+        # Lowering the target to the nodes the pool has ends SoldOut.
+        upd = c.update_node_pool(UpdateNodePoolRequest(
+            cluster_id=CLUSTER, nodepool_id=uid,
+            body=NodePoolUpdate(metadata=NodePoolMetadataUpdate(name="sold-out-pool"),
+                                spec=NodePoolSpecUpdate(initial_node_count=0))))
+        check(not upd.status.phase, f"sold out: phase after lowering the target {upd.status.phase!r}")
+        check(not (upd.status.conditions or []), "sold out: conditions after lowering the target")
         c.delete_node_pool(DeleteNodePoolRequest(cluster_id=CLUSTER, nodepool_id=uid))
         wait_gone(c, uid)
     finally:
@@ -272,7 +355,7 @@ def main():
     c = client()
     step = None
     try:
-        for step in (lifecycle, refusals, throttling, sold_out):
+        for step in (lifecycle, refusals, throttling, owner_tags, lost_create_answer, sold_out):
             step(c)
     except Failed as e:
         print(f"interop_huawei: FAILED in {step.__name__}: {e}", file=sys.stderr)

@@ -45,6 +45,17 @@ pub struct RunArgs {
     /// Seconds between re-reads of a pool that is changing (creating, scaling, deleting).
     #[arg(long, env = "NODEPOOL_POLL_SECONDS", default_value_t = 10.0)]
     pub poll_seconds: f64,
+    /// Seconds to wait, after a create whose answer was lost, for the pool to appear (found by
+    /// its owner mark) before concluding nothing was made and creating again.
+    #[arg(long, env = "NODEPOOL_CREATE_GRACE_SECONDS", default_value_t = 120.0)]
+    pub create_grace_seconds: f64,
+    /// Seconds a delete may take at the cloud before the NodePool stalls with DeleteTimeout.
+    #[arg(
+        long,
+        env = "NODEPOOL_DELETE_TIMEOUT_SECONDS",
+        default_value_t = 1800.0
+    )]
+    pub delete_timeout_seconds: f64,
     /// First delay after a retryable failure, in seconds; doubles per consecutive failure.
     #[arg(long, env = "NODEPOOL_BACKOFF_SECONDS", default_value_t = 2.0)]
     pub backoff_seconds: f64,
@@ -125,6 +136,8 @@ impl RunArgs {
                 lease_seconds: self.lease_seconds,
             }),
             http_addr: Some(self.http_addr),
+            create_grace: Duration::from_secs_f64(self.create_grace_seconds.max(0.0)),
+            delete_timeout: Duration::from_secs_f64(self.delete_timeout_seconds.max(1.0)),
             ..Config::default()
         }
     }

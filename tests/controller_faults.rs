@@ -396,10 +396,16 @@ async fn cce_mutable_fields_reach_the_cloud_and_autoscaling_owns_the_count() {
         json!([{"key": "dedicated", "value": "web", "effect": "NoSchedule"}])
     );
     assert_eq!(t["k8sTags"]["team"], "web");
+    // The user's tags, and the owner mark beside them.
     assert_eq!(
-        t["userTags"],
-        json!([{"key": "cost-center", "value": "cc-42"}])
+        pool.managed.tags.iter().collect::<Vec<_>>(),
+        vec![(&"cost-center".to_string(), &"cc-42".to_string())]
     );
+    assert_eq!(
+        pool.owner.as_ref().map(|o| o.uid.as_str()),
+        np.metadata.uid.as_deref()
+    );
+    assert_eq!(t["userTags"].as_array().map(Vec::len), Some(3));
     assert_eq!(
         sim_count(&sim, "huawei", |op, o| op == "UpdateNodePool" && o == "ok").await,
         1,

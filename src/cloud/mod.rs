@@ -564,7 +564,9 @@ impl CloudError {
     /// cluster).
     pub fn is_cluster_not_found(&self) -> bool {
         match self {
-            CloudError::Api { source, operation, .. } => {
+            CloudError::Api {
+                source, operation, ..
+            } => {
                 source.code.as_deref() == Some("ErrorClusterNotFound")
                     || (source.kind == ErrorKind::NotFound && *operation == Operation::List)
             }
@@ -579,9 +581,9 @@ impl CloudError {
         match self {
             CloudError::Api { source, .. } => source.status < 500 && source.status != 408,
             CloudError::Sign { .. } | CloudError::InvalidInput { .. } => true,
-            CloudError::Transport { .. } | CloudError::Decode { .. } | CloudError::Ambiguous { .. } => {
-                false
-            }
+            CloudError::Transport { .. }
+            | CloudError::Decode { .. }
+            | CloudError::Ambiguous { .. } => false,
         }
     }
 

@@ -50,7 +50,11 @@ pub fn drifted(fields: &[&str], correcting: bool, generation: i64) -> Condition 
     condition(
         DRIFTED,
         true,
-        if correcting { "DriftCorrected" } else { "DriftReported" },
+        if correcting {
+            "DriftCorrected"
+        } else {
+            "DriftReported"
+        },
         format!("changed at the cloud: {}; {what}", fields.join(", ")),
         generation,
     )

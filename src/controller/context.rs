@@ -93,7 +93,6 @@ impl Default for Config {
     }
 }
 
-
 /// Shared state of the reconcilers.
 pub struct Context {
     pub(super) client: Client,
@@ -150,7 +149,12 @@ pub(super) struct OwnWrites(
 );
 
 impl OwnWrites {
-    pub(super) fn wrote(&self, key: ObjectRef<NodePool>, resource_version: Option<String>, echo: bool) {
+    pub(super) fn wrote(
+        &self,
+        key: ObjectRef<NodePool>,
+        resource_version: Option<String>,
+        echo: bool,
+    ) {
         let mut map = self.0.lock().expect("own writes lock");
         match resource_version {
             Some(resource_version) => {
@@ -319,24 +323,25 @@ impl Context {
         secret: &Secret,
     ) -> Result<Arc<dyn NodePoolProvider>, Error> {
         let spec = np.spec.cloud_spec().ok_or(Error::NoCloud)?;
-        let provider: Arc<dyn NodePoolProvider> = match (credentials::from_secret(cloud, secret)?, spec) {
-            (Credentials::Huawei(auth), CloudSpec::Huawei(h)) => {
-                let mut cfg = HuaweiConfig::new(&h.region, &h.project_id);
-                cfg.endpoint = self.config.huawei_endpoint.clone();
-                cfg.http = self.config.http.clone();
-                Arc::new(HuaweiClient::new(cfg, auth, &self.limiters)?)
-            }
-            (Credentials::Alibaba(key), CloudSpec::Alibaba(a)) => {
-                let mut cfg = AlibabaConfig::new(&a.region_id);
-                cfg.endpoint = self.config.alibaba_endpoint.clone();
-                cfg.http = self.config.http.clone();
-                let mut cfg = cfg;
-                cfg.force_delete = a.force_delete();
-                Arc::new(AlibabaClient::new(cfg, key, &self.limiters)?)
-            }
-            // `from_secret` reads the credentials of the spec's own cloud.
-            _ => return Err(Error::NoCloud),
-        };
+        let provider: Arc<dyn NodePoolProvider> =
+            match (credentials::from_secret(cloud, secret)?, spec) {
+                (Credentials::Huawei(auth), CloudSpec::Huawei(h)) => {
+                    let mut cfg = HuaweiConfig::new(&h.region, &h.project_id);
+                    cfg.endpoint = self.config.huawei_endpoint.clone();
+                    cfg.http = self.config.http.clone();
+                    Arc::new(HuaweiClient::new(cfg, auth, &self.limiters)?)
+                }
+                (Credentials::Alibaba(key), CloudSpec::Alibaba(a)) => {
+                    let mut cfg = AlibabaConfig::new(&a.region_id);
+                    cfg.endpoint = self.config.alibaba_endpoint.clone();
+                    cfg.http = self.config.http.clone();
+                    let mut cfg = cfg;
+                    cfg.force_delete = a.force_delete();
+                    Arc::new(AlibabaClient::new(cfg, key, &self.limiters)?)
+                }
+                // `from_secret` reads the credentials of the spec's own cloud.
+                _ => return Err(Error::NoCloud),
+            };
         Ok(Arc::new(Metered::new(provider, self.metrics.clone())))
     }
 
@@ -344,7 +349,11 @@ impl Context {
     /// object already carries is not written again (when the object is at least as new as the
     /// controller's own last write): most reconciles of a steady or provisioning pool change
     /// nothing, and each write costs an API server request and a watch event.
-    pub(super) async fn write_status(&self, np: &NodePool, status: &NodePoolStatus) -> Result<(), Error> {
+    pub(super) async fn write_status(
+        &self,
+        np: &NodePool,
+        status: &NodePoolStatus,
+    ) -> Result<(), Error> {
         let unchanged = np.status.as_ref().is_some_and(|current| {
             // Conditions other writers added are theirs and not part of the comparison.
             let mut own = current.clone();

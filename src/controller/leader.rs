@@ -19,8 +19,8 @@ use std::time::Duration;
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
 use k8s_openapi::jiff::Timestamp;
-use kube::api::{Api, ObjectMeta, PostParams};
 use kube::Client;
+use kube::api::{Api, ObjectMeta, PostParams};
 use tokio::time::Instant;
 use tracing::{info, warn};
 
@@ -184,9 +184,10 @@ impl Elector {
         let spec = lease.spec.get_or_insert_with(LeaseSpec::default);
         let holder = spec.holder_identity.clone().filter(|h| !h.is_empty());
         if holder.as_deref() != Some(me.as_str()) {
-            let changed = self.seen.as_ref().is_none_or(|s| {
-                s.holder != holder || s.renew != spec.renew_time
-            });
+            let changed = self
+                .seen
+                .as_ref()
+                .is_none_or(|s| s.holder != holder || s.renew != spec.renew_time);
             if changed {
                 self.seen = Some(Seen {
                     holder: holder.clone(),
@@ -213,7 +214,11 @@ impl Elector {
         spec.lease_duration_seconds = Some(seconds);
         let name = self.cfg.lease_name.clone();
         // `replace` sends the resourceVersion read above: a concurrent writer makes it a 409.
-        conflict_is_false(self.api.replace(&name, &PostParams::default(), &lease).await)
+        conflict_is_false(
+            self.api
+                .replace(&name, &PostParams::default(), &lease)
+                .await,
+        )
     }
 }
 

@@ -26,13 +26,9 @@ pub(super) async fn see(
             let key = ctx.cluster_key(np, target);
             let found = ctx
                 .reads
-                .select(
-                    &key,
-                    provider,
-                    ctx.not_before(np),
-                    ctx.max_age(np),
-                    |p| p.name == target.name || p.owner.as_ref().is_some_and(|o| o.uid == uid),
-                )
+                .select(&key, provider, ctx.not_before(np), ctx.max_age(np), |p| {
+                    p.name == target.name || p.owner.as_ref().is_some_and(|o| o.uid == uid)
+                })
                 .await
                 .map_err(cloud)?;
             let (mine, same_name) = found
@@ -89,7 +85,9 @@ async fn recorded(
                 let now = Some(tokio::time::Instant::now());
                 let again = ctx
                     .reads
-                    .select(&key, provider, now, std::time::Duration::MAX, |p| p.id == id)
+                    .select(&key, provider, now, std::time::Duration::MAX, |p| {
+                        p.id == id
+                    })
                     .await
                     .map_err(cloud)?
                     .pop();

@@ -54,6 +54,9 @@ pub struct Facts<'a> {
     pub create_grace: Duration,
     /// How long a delete may take before the NodePool stalls.
     pub delete_timeout: Duration,
+    /// ACK `forceDelete`: delete a pool that still has nodes (otherwise it is scaled to zero
+    /// first, since ACK refuses to delete a pool with nodes).
+    pub force_delete: bool,
 }
 
 /// The cloud read a decision needs.
@@ -247,6 +250,12 @@ pub enum Plan {
         /// Drifted fields left as they are (`driftPolicy: Report`).
         drift: Vec<ManagedField>,
     },
+    /// Scale the pool to zero nodes before deleting it (ACK refuses to delete a pool that
+    /// still has nodes unless forced).
+    Drain {
+        /// The pool.
+        pool: CloudPool,
+    },
     /// Ask the cloud to delete the pool.
     Delete {
         /// The pool.
@@ -265,8 +274,7 @@ pub enum Plan {
 
 /// The cloud read the decision needs.
 pub fn look(f: &Facts<'_>) -> Look {
-    if f.paused && !(f.deleting && (f.deletion_policy == DeletionPolicy::Orphan || f.read_only))
-    {
+    if f.paused && !(f.deleting && (f.deletion_policy == DeletionPolicy::Orphan || f.read_only)) {
         return Look::Nothing;
     }
     if f.deleting && (f.deletion_policy == DeletionPolicy::Orphan || f.read_only) {
@@ -402,6 +410,13 @@ pub fn plan(f: &Facts<'_>, seen: Seen) -> Plan {
     }
 }
 
+/// Whether an ACK pool must lose its nodes before the delete call.
+fn needs_drain(f: &Facts<'_>, pool: &CloudPool) -> bool {
+    f.cloud == Cloud::Alibaba
+        && !f.force_delete
+        && (pool.nodes.current.unwrap_or(0) > 0 || pool.nodes.desired.unwrap_or(0) > 0)
+}
+
 fn plan_delete(f: &Facts<'_>, seen: Seen) -> Plan {
     if f.read_only {
         return Plan::Release(Release::ReadOnly);
@@ -420,16 +435,31 @@ fn plan_delete(f: &Facts<'_>, seen: Seen) -> Plan {
                     owner: owner.name.clone().unwrap_or_else(|| owner.uid.clone()),
                 });
             }
-            if phase::derive(f.cloud, &pool) == Phase::Deleting {
-                let overdue = age(f.status.delete_requested_at.as_deref(), f.now)
-                    .is_some_and(|a| a >= f.delete_timeout);
+            let phase = phase::derive(f.cloud, &pool);
+            let overdue = age(f.status.delete_requested_at.as_deref(), f.now)
+                .is_some_and(|a| a >= f.delete_timeout);
+            if phase == Phase::Deleting {
                 Plan::Deleting { pool, overdue }
+            } else if needs_drain(f, &pool) {
+                if pool.nodes.desired == Some(0) {
+                    // Scaling in: wait for the nodes to go.
+                    Plan::Deleting { pool, overdue }
+                } else {
+                    Plan::Drain { pool }
+                }
             } else {
                 Plan::Delete { pool }
             }
         }
         Seen::Gone => Plan::Release(Release::Deleted),
         Seen::Candidates { mut mine, .. } => match mine.pop() {
+            Some(pool) if needs_drain(f, &pool) && pool.nodes.desired != Some(0) => {
+                Plan::Drain { pool }
+            }
+            Some(pool) if needs_drain(f, &pool) => Plan::Deleting {
+                pool,
+                overdue: false,
+            },
             Some(pool) => Plan::Delete { pool },
             None => match age(f.status.create_requested_at.as_deref(), f.now) {
                 Some(a) if a < f.create_grace => Plan::WaitForCreate,
@@ -474,6 +504,8 @@ mod tests {
         report_missing: bool,
         status: NodePoolStatus,
         desired_count: i64,
+        alibaba: bool,
+        force: bool,
     }
 
     impl Default for Case {
@@ -488,6 +520,8 @@ mod tests {
                 report_missing: false,
                 status: NodePoolStatus::default(),
                 desired_count: 2,
+                alibaba: false,
+                force: false,
             }
         }
     }
@@ -508,7 +542,11 @@ mod tests {
             ..Managed::default()
         };
         let f = Facts {
-            cloud: Cloud::Huawei,
+            cloud: if c.alibaba {
+                Cloud::Alibaba
+            } else {
+                Cloud::Huawei
+            },
             uid: UID,
             name: "web",
             generation: 1,
@@ -536,6 +574,7 @@ mod tests {
             now: NOW.parse().expect("time"),
             create_grace: Duration::from_secs(120),
             delete_timeout: Duration::from_secs(1800),
+            force_delete: c.force,
         };
         (look(&f), plan(&f, seen))
     }
@@ -640,7 +679,13 @@ mod tests {
         );
         assert_eq!(look, Look::Adopt("p-5".into()));
         assert!(
-            matches!(plan, Plan::Adopt { how: AdoptHow::Annotation, .. }),
+            matches!(
+                plan,
+                Plan::Adopt {
+                    how: AdoptHow::Annotation,
+                    ..
+                }
+            ),
             "{plan:?}"
         );
     }
@@ -693,14 +738,20 @@ mod tests {
         };
         let (look, plan) = run(&c, Seen::Pool(pool("p-1", Some("uid-other"), "")));
         assert_eq!(look, Look::Pool("p-1".into()));
-        assert!(matches!(plan, Plan::Stall(Stall::OwnedByOther { .. })), "{plan:?}");
+        assert!(
+            matches!(plan, Plan::Stall(Stall::OwnedByOther { .. })),
+            "{plan:?}"
+        );
         let deleting = Case {
             deleting: true,
             status: recorded("p-1"),
             ..Case::default()
         };
         let (_, plan) = run(&deleting, Seen::Pool(pool("p-1", Some("uid-other"), "")));
-        assert!(matches!(plan, Plan::Stall(Stall::OwnedByOther { .. })), "{plan:?}");
+        assert!(
+            matches!(plan, Plan::Stall(Stall::OwnedByOther { .. })),
+            "{plan:?}"
+        );
     }
 
     #[test]
@@ -837,7 +888,10 @@ mod tests {
             "{plan:?}"
         );
         let (_, plan) = run(&mirrored, Seen::Gone);
-        assert!(matches!(plan, Plan::Stall(Stall::CloudPoolDeleted { .. })), "{plan:?}");
+        assert!(
+            matches!(plan, Plan::Stall(Stall::CloudPoolDeleted { .. })),
+            "{plan:?}"
+        );
         let deleting = Case {
             deleting: true,
             ..mirrored
@@ -851,7 +905,10 @@ mod tests {
         };
         let (look, plan) = run(&without, Seen::Nothing);
         assert_eq!(look, Look::Nothing);
-        assert!(matches!(plan, Plan::Stall(Stall::ReadOnlyWithoutId)), "{plan:?}");
+        assert!(
+            matches!(plan, Plan::Stall(Stall::ReadOnlyWithoutId)),
+            "{plan:?}"
+        );
     }
 
     #[test]
@@ -870,7 +927,10 @@ mod tests {
         };
         let (look, plan) = run(&deleting, Seen::Nothing);
         assert_eq!(look, Look::Nothing);
-        assert!(matches!(plan, Plan::Stall(Stall::PausedDeletion)), "{plan:?}");
+        assert!(
+            matches!(plan, Plan::Stall(Stall::PausedDeletion)),
+            "{plan:?}"
+        );
         let orphan = Case {
             orphan: true,
             ..deleting
@@ -897,7 +957,10 @@ mod tests {
             ..c
         };
         let (_, plan) = run(&waiting, Seen::Pool(pool("p-1", Some(UID), "Deleting")));
-        assert!(matches!(plan, Plan::Deleting { overdue: false, .. }), "{plan:?}");
+        assert!(
+            matches!(plan, Plan::Deleting { overdue: false, .. }),
+            "{plan:?}"
+        );
         let late = Case {
             status: NodePoolStatus {
                 delete_requested_at: Some("2026-12-01T11:00:00Z".into()),
@@ -906,9 +969,37 @@ mod tests {
             ..waiting
         };
         let (_, plan) = run(&late, Seen::Pool(pool("p-1", Some(UID), "Deleting")));
-        assert!(matches!(plan, Plan::Deleting { overdue: true, .. }), "{plan:?}");
+        assert!(
+            matches!(plan, Plan::Deleting { overdue: true, .. }),
+            "{plan:?}"
+        );
         let (_, plan) = run(&late, Seen::Gone);
         assert!(matches!(plan, Plan::Release(Release::Deleted)), "{plan:?}");
+    }
+
+    #[test]
+    fn an_ack_pool_with_nodes_is_scaled_to_zero_before_its_delete_unless_forced() {
+        let c = Case {
+            deleting: true,
+            alibaba: true,
+            status: recorded("np-1"),
+            ..Case::default()
+        };
+        let mut with_nodes = pool("np-1", Some(UID), "active");
+        with_nodes.nodes.current = Some(2);
+        with_nodes.nodes.desired = Some(2);
+        let (_, plan) = run(&c, Seen::Pool(with_nodes.clone()));
+        assert!(matches!(plan, Plan::Drain { .. }), "{plan:?}");
+        let mut draining = with_nodes.clone();
+        draining.nodes.desired = Some(0);
+        let (_, plan) = run(&c, Seen::Pool(draining.clone()));
+        assert!(matches!(plan, Plan::Deleting { .. }), "{plan:?}");
+        draining.nodes.current = Some(0);
+        let (_, plan) = run(&c, Seen::Pool(draining));
+        assert!(matches!(plan, Plan::Delete { .. }), "{plan:?}");
+        let forced = Case { force: true, ..c };
+        let (_, plan) = run(&forced, Seen::Pool(with_nodes));
+        assert!(matches!(plan, Plan::Delete { .. }), "{plan:?}");
     }
 
     #[test]
@@ -927,7 +1018,10 @@ mod tests {
             "{plan:?}"
         );
         let (_, plan) = run(&c, candidates(vec![], vec![pool("x", None, "")]));
-        assert!(matches!(plan, Plan::Release(Release::NeverCreated)), "{plan:?}");
+        assert!(
+            matches!(plan, Plan::Release(Release::NeverCreated)),
+            "{plan:?}"
+        );
         let unanswered = Case {
             status: NodePoolStatus {
                 create_requested_at: Some("2026-12-01T11:59:30Z".into()),

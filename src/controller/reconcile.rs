@@ -12,9 +12,9 @@
 use std::sync::Arc;
 
 use k8s_openapi::jiff::Timestamp;
+use kube::ResourceExt;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
-use kube::ResourceExt;
 use tracing::{Instrument, debug, info};
 
 use super::cache::{CachedNodePool, key};
@@ -29,7 +29,9 @@ use super::status::{
 };
 use super::update;
 use crate::cloud::{CloudPool, ManagedField, NodePoolProvider, Owner};
-use crate::crd::{ANNOTATION_ADOPT_ID, ANNOTATION_PAUSED, ANNOTATION_READ_ONLY, FINALIZER, NodePool};
+use crate::crd::{
+    ANNOTATION_ADOPT_ID, ANNOTATION_PAUSED, ANNOTATION_READ_ONLY, FINALIZER, NodePool,
+};
 
 /// Reconciles one NodePool.
 pub async fn reconcile(cached: Arc<CachedNodePool>, ctx: Arc<Context>) -> Result<Action, Error> {
@@ -142,6 +144,7 @@ async fn reconcile_once(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
         now: Timestamp::now(),
         create_grace: ctx.config.create_grace,
         delete_timeout: ctx.config.delete_timeout,
+        force_delete: matches!(spec, crate::crd::CloudSpec::Alibaba(a) if a.force_delete()),
     };
     let look = plan::look(&facts);
     let provider = if look == Look::Nothing {
@@ -326,6 +329,32 @@ impl Run<'_> {
                         return fail(np, ctx, status, Some(Phase::Deleting), e, "Delete").await;
                     }
                 }
+                status
+                    .delete_requested_at
+                    .get_or_insert_with(|| Timestamp::now().to_string());
+                status.phase = Some(Phase::Deleting.as_str().to_string());
+                finish_status(np, &mut status, Some(Phase::Deleting), None);
+                ctx.write_status(np, &status).await?;
+                Ok(ctx.requeue_for(np, Some(Phase::Deleting)))
+            }
+            Plan::Drain { pool } => {
+                let provider = provider.ok_or(Error::NoCloud)?;
+                observe(&mut status, self.target.cloud, &pool);
+                ctx.mark_changed(np)?;
+                if let Err(e) = provider.scale(&self.target.cluster, &pool.id, 0).await {
+                    let e = Error::from_cloud(e, &self.target.cluster);
+                    return fail(np, ctx, status, Some(Phase::Deleting), e, "Delete").await;
+                }
+                self.event(
+                    EventType::Normal,
+                    "ScalingToZero",
+                    "Delete",
+                    format!(
+                        "ACK deletes only empty pools: scaling pool {} to zero nodes first (spec.alibaba.forceDelete: true deletes it with its nodes)",
+                        pool.id
+                    ),
+                )
+                .await;
                 status
                     .delete_requested_at
                     .get_or_insert_with(|| Timestamp::now().to_string());
@@ -525,6 +554,6 @@ impl Run<'_> {
 fn decision_needs_cloud(p: &Plan) -> bool {
     matches!(
         p,
-        Plan::Create { .. } | Plan::Update { .. } | Plan::Delete { .. }
+        Plan::Create { .. } | Plan::Update { .. } | Plan::Delete { .. } | Plan::Drain { .. }
     )
 }

@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Secret;
+use kube::Client;
 use kube::api::Api;
 use kube::core::PartialObjectMeta;
 use kube::runtime::controller::Controller;
 use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::{self, ObjectRef, reflector};
 use kube::runtime::{WatchStreamExt, watcher};
-use kube::Client;
 use tracing::{debug, warn};
 
 use super::cache::{CachedNodePool, key};
@@ -200,4 +200,3 @@ mod tests {
         assert!(b.next().expect("endless") <= Duration::from_millis(300));
     }
 }
-

@@ -41,7 +41,11 @@ pub(super) async fn write_status(
 
 /// Adds or removes the controller's finalizer by server-side apply (finalizers are a set, so
 /// other owners' finalizers are untouched).
-pub(super) async fn set_finalizer(client: &Client, np: &NodePool, present: bool) -> Result<(), Error> {
+pub(super) async fn set_finalizer(
+    client: &Client,
+    np: &NodePool,
+    present: bool,
+) -> Result<(), Error> {
     let api: Api<NodePool> = Api::namespaced(client.clone(), &np.namespace().unwrap_or_default());
     let finalizers: Vec<&str> = if present { vec![FINALIZER] } else { vec![] };
     let patch = json!({
@@ -127,7 +131,6 @@ pub(super) fn finish_status_with_drift(
     status.observed_generation = Some(generation);
 }
 
-
 /// Records a failure in status and as an Event, then returns it for the error policy.
 pub(super) async fn fail(
     np: &NodePool,
@@ -154,4 +157,3 @@ pub(super) async fn fail(
     ctx.write_status(np, &status).await?;
     Err(err)
 }
-

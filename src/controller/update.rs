@@ -221,10 +221,7 @@ pub fn alibaba_update(spec: &AlibabaNodePool, owner: Owner<'_>) -> PoolUpdate {
         out.insert("scaling_group".into(), Value::Object(kept));
     }
     // Removed from the spec = removed at the cloud.
-    if let Value::Object(k) = out
-        .entry("kubernetes_config")
-        .or_insert_with(|| json!({}))
-    {
+    if let Value::Object(k) = out.entry("kubernetes_config").or_insert_with(|| json!({})) {
         k.entry("labels").or_insert_with(|| json!([]));
         k.entry("taints").or_insert_with(|| json!([]));
     }

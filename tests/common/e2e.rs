@@ -119,6 +119,7 @@ impl<'a> Ctl<'a> {
             .args(["--alibaba-endpoint", self.endpoint])
             .args(["--poll-seconds", "0.3", "--resync-seconds", "20"])
             .args(["--backoff-seconds", "0.3", "--backoff-max-seconds", "2"])
+            .args(["--create-grace-seconds", "3"])
             .args(["--cloud-rate", "200", "--cloud-burst", "200"])
             .args(["--http-addr", &self.http_addr])
             .args(&self.extra)

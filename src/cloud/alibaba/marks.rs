@@ -44,7 +44,11 @@ pub fn set_owner_tags(body: &mut Map<String, Value>, owner: Owner<'_>) {
         .and_then(Value::as_array)
         .map(|tags| {
             tags.iter()
-                .filter(|t| !t.get("key").and_then(Value::as_str).is_some_and(is_owner_key))
+                .filter(|t| {
+                    !t.get("key")
+                        .and_then(Value::as_str)
+                        .is_some_and(is_owner_key)
+                })
                 .cloned()
                 .collect()
         })
@@ -81,7 +85,9 @@ pub fn owner(pool: &Value) -> Option<OwnerMark> {
 
 /// Whether ACK's autoscaler owns the pool's node count.
 pub fn autoscaled(pool: &Value) -> bool {
-    pool.pointer("/auto_scaling/enable").and_then(Value::as_bool) == Some(true)
+    pool.pointer("/auto_scaling/enable")
+        .and_then(Value::as_bool)
+        == Some(true)
 }
 
 /// The managed fields of an ACK pool object (a create body or a pool the cloud reports).
@@ -150,7 +156,10 @@ mod tests {
         assert_eq!(managed(&pool).tags.len(), 1);
         let mut empty = Map::new();
         set_owner_tags(&mut empty, OWNER);
-        assert_eq!(empty["scaling_group"]["tags"].as_array().map(Vec::len), Some(2));
+        assert_eq!(
+            empty["scaling_group"]["tags"].as_array().map(Vec::len),
+            Some(2)
+        );
     }
 
     #[test]

@@ -48,7 +48,11 @@ pub fn set_owner_tags(template: &mut Map<String, Value>, owner: Owner<'_>) {
         .and_then(Value::as_array)
         .map(|tags| {
             tags.iter()
-                .filter(|t| !t.get("key").and_then(Value::as_str).is_some_and(is_owner_key))
+                .filter(|t| {
+                    !t.get("key")
+                        .and_then(Value::as_str)
+                        .is_some_and(is_owner_key)
+                })
                 .cloned()
                 .collect()
         })
@@ -160,10 +164,10 @@ mod tests {
                 name: Some("team-a_web".into())
             })
         );
-        assert_eq!(managed(&spec).tags.into_iter().collect::<Vec<_>>(), vec![(
-            "env".to_string(),
-            "prod".to_string()
-        )]);
+        assert_eq!(
+            managed(&spec).tags.into_iter().collect::<Vec<_>>(),
+            vec![("env".to_string(), "prod".to_string())]
+        );
     }
 
     #[test]

@@ -28,6 +28,7 @@ step "official cloud SDKs (field coverage)"
 VENV=$(tests/sdk/venv.sh)
 export NODEPOOL_SDK_PYTHON="$VENV/bin/python"
 "$VENV/bin/python" tests/sdk/check_fields.py crds/nodepool.yaml
+"$VENV/bin/python" tests/sdk/check_immutable.py crds/nodepool.yaml
 
 step "local control plane"
 export NODEPOOL_ENV_DIR="$ROOT/target/env-test"

@@ -343,6 +343,73 @@ fn invalid_cases() -> Vec<Invalid> {
             "userTags[].key must not start with 'CCE-'",
         ),
         case(
+            "user tag with the controller's owner-uid key",
+            set(
+                hw(),
+                "/spec/huawei/nodeTemplate/userTags",
+                json!([{"key": "nodepool-owner-uid", "value": "x"}]),
+            ),
+            "userTags[].key must not be nodepool-owner-uid or nodepool-owner",
+        ),
+        case(
+            "user tag with the controller's owner key",
+            set(
+                hw(),
+                "/spec/huawei/nodeTemplate/userTags",
+                json!([{"key": "team", "value": "a"}, {"key": "nodepool-owner", "value": "x"}]),
+            ),
+            "userTags[].key must not be nodepool-owner-uid or nodepool-owner",
+        ),
+        case(
+            "seven user tags (CCE allows 8, the controller adds 2)",
+            set(
+                hw(),
+                "/spec/huawei/nodeTemplate/userTags",
+                json!(
+                    (1..=7)
+                        .map(|i| json!({"key": format!("k{i}"), "value": "v"}))
+                        .collect::<Vec<_>>()
+                ),
+            ),
+            "spec.huawei.nodeTemplate.userTags may hold at most 6 tags",
+        ),
+        case(
+            "duplicate user tag keys",
+            set(
+                hw(),
+                "/spec/huawei/nodeTemplate/userTags",
+                json!([{"key": "team", "value": "a"}, {"key": "team", "value": "b"}]),
+            ),
+            "userTags keys must be unique",
+        ),
+        case(
+            "user tag key with a dot",
+            set(
+                hw(),
+                "/spec/huawei/nodeTemplate/userTags",
+                json!([{"key": "team.name", "value": "a"}]),
+            ),
+            "userTags[].key must be 1-36 letters, digits, '-' or '_'",
+        ),
+        case(
+            "user tag key of 37 characters",
+            set(
+                hw(),
+                "/spec/huawei/nodeTemplate/userTags",
+                json!([{"key": "k".repeat(37), "value": "a"}]),
+            ),
+            "Too long: may not be more than 36",
+        ),
+        case(
+            "user tag value with a slash",
+            set(
+                hw(),
+                "/spec/huawei/nodeTemplate/userTags",
+                json!([{"key": "owner", "value": "team-a/web"}]),
+            ),
+            "userTags[].value must not contain control characters or any of",
+        ),
+        case(
             "repair enabled without a policy",
             set(hw(), "/spec/huawei/repairPolicy", json!({"enable": true})),
             "repairPolicy.policy is required when repairPolicy.enable is true",
@@ -583,13 +650,22 @@ async fn invalid_manifests_are_refused_with_a_message_that_says_what_to_fix() {
     ns.delete().await;
 }
 
-/// A valid object, then an update that changes something immutable.
+/// A valid object, then an update that changes something immutable (`new` null: removes it).
 struct Immutable {
     what: &'static str,
     before: Value,
     pointer: &'static str,
     new: Value,
     expect: &'static str,
+}
+
+/// `before` with `pointer` set to `new`, or removed when `new` is null.
+fn changed(before: Value, pointer: &str, new: Value) -> Value {
+    if new.is_null() {
+        unset(before, pointer)
+    } else {
+        set(before, pointer, new)
+    }
 }
 
 fn immutable_cases() -> Vec<Immutable> {
@@ -660,17 +736,343 @@ fn immutable_cases() -> Vec<Immutable> {
     ]
 }
 
+/// Fields the clouds' update models cannot carry (tests/sdk/check_immutable.py derives the full
+/// set): one of each kind, changed, set and removed; each refused with a message that names the
+/// field and says what to do.
+fn cloud_fixed_cases() -> Vec<Immutable> {
+    let hw = || huawei("fixed");
+    let ali = || alibaba("fixed");
+    let case = |what, before, pointer, new, expect| Immutable {
+        what,
+        before,
+        pointer,
+        new,
+        expect,
+    };
+    let hw_with = |pointer: &str, value: Value| set(hw(), pointer, value);
+    let ali_with = |pointer: &str, value: Value| set(ali(), pointer, value);
+    vec![
+        // CCE: documented as not modifiable although NodeSpecUpdate has them.
+        case(
+            "CCE flavor changed",
+            hw(),
+            "/spec/huawei/nodeTemplate/flavor",
+            json!("s6.xlarge.2"),
+            "add an extension scale group (extensionScaleGroups) with the new flavor",
+        ),
+        case(
+            "CCE flavor removed",
+            hw(),
+            "/spec/huawei/nodeTemplate/flavor",
+            Value::Null,
+            "spec.huawei.nodeTemplate.flavor cannot be set, changed or removed",
+        ),
+        case(
+            "CCE az changed",
+            hw(),
+            "/spec/huawei/nodeTemplate/az",
+            json!("cn-north-4b"),
+            "spec.huawei.nodeTemplate.az cannot be set, changed or removed",
+        ),
+        // CCE: not in NodePoolUpdate at all.
+        case(
+            "CCE billingMode set to yearly/monthly",
+            hw(),
+            "/spec/huawei/nodeTemplate/billingMode",
+            json!(1),
+            "spec.huawei.nodeTemplate.billingMode cannot change after the pool is created (unset means 0",
+        ),
+        case(
+            "CCE pool type changed",
+            hw(),
+            "/spec/huawei/type",
+            json!("ElasticBMS"),
+            "spec.huawei.type cannot change after the pool is created (unset means vm",
+        ),
+        case(
+            "CCE maxPods set",
+            hw(),
+            "/spec/huawei/nodeTemplate/extendParam",
+            json!({"maxPods": 64}),
+            "spec.huawei.nodeTemplate.extendParam.maxPods cannot be set, changed or removed",
+        ),
+        case(
+            "CCE maxPods removed",
+            hw_with(
+                "/spec/huawei/nodeTemplate/extendParam",
+                json!({"maxPods": 64}),
+            ),
+            "/spec/huawei/nodeTemplate/extendParam/maxPods",
+            Value::Null,
+            "spec.huawei.nodeTemplate.extendParam.maxPods cannot be set, changed or removed",
+        ),
+        case(
+            "CCE init-node-password changed (an escaped CEL name)",
+            hw_with(
+                "/spec/huawei/nodeTemplate/extendParam",
+                json!({"init-node-password": "a"}),
+            ),
+            "/spec/huawei/nodeTemplate/extendParam/init-node-password",
+            json!("b"),
+            "spec.huawei.nodeTemplate.extendParam.init-node-password cannot be set, changed or removed",
+        ),
+        case(
+            "CCE ecs:performancetype changed (only the change: ':' is not addressable in CEL)",
+            hw_with(
+                "/spec/huawei/nodeTemplate/extendParam",
+                json!({"ecs:performancetype": "normal"}),
+            ),
+            "/spec/huawei/nodeTemplate/extendParam/ecs:performancetype",
+            json!("computingv3"),
+            "extendParam.ecs:performancetype cannot change after the pool is created",
+        ),
+        case(
+            "CCE billing period changed",
+            hw_with(
+                "/spec/huawei/nodeTemplate/extendParam",
+                json!({"periodType": "month", "periodNum": 1}),
+            ),
+            "/spec/huawei/nodeTemplate/extendParam/periodNum",
+            json!(2),
+            "create a new NodePool with the new billing settings",
+        ),
+        case(
+            "CCE fixed IPs added (three levels down, all optional)",
+            hw(),
+            "/spec/huawei/nodeTemplate/nodeNicSpec",
+            json!({"primaryNic": {"fixedIps": ["192.168.0.10"]}}),
+            "spec.huawei.nodeTemplate.nodeNicSpec.primaryNic.fixedIps cannot be set, changed or removed",
+        ),
+        case(
+            "CCE pod security groups changed",
+            hw_with("/spec/huawei/podSecurityGroups", json!([{"id": "sg-1"}])),
+            "/spec/huawei/podSecurityGroups",
+            json!([{"id": "sg-2"}]),
+            "spec.huawei.podSecurityGroups cannot be set, changed or removed",
+        ),
+        case(
+            "CCE annotations added",
+            hw(),
+            "/spec/huawei/annotations",
+            json!({"cce.cloud.com/x": "y"}),
+            "spec.huawei.annotations cannot be set, changed or removed",
+        ),
+        case(
+            "CCE hostnameConfig added",
+            hw(),
+            "/spec/huawei/nodeTemplate/hostnameConfig",
+            json!({"type": "cceNodeName"}),
+            "spec.huawei.nodeTemplate.hostnameConfig cannot be set, changed or removed",
+        ),
+        // ACK: not in ModifyClusterNodePoolRequest.
+        case(
+            "ACK securityGroupId set",
+            ali(),
+            "/spec/alibaba/scalingGroup/securityGroupId",
+            json!("sg-1"),
+            "list the security groups in scalingGroup.securityGroupIds instead",
+        ),
+        case(
+            "ACK securityGroupId changed",
+            ali_with("/spec/alibaba/scalingGroup/securityGroupId", json!("sg-1")),
+            "/spec/alibaba/scalingGroup/securityGroupId",
+            json!("sg-2"),
+            "spec.alibaba.scalingGroup.securityGroupId cannot be set, changed or removed",
+        ),
+        case(
+            "ACK securityGroupId removed",
+            ali_with("/spec/alibaba/scalingGroup/securityGroupId", json!("sg-1")),
+            "/spec/alibaba/scalingGroup/securityGroupId",
+            Value::Null,
+            "spec.alibaba.scalingGroup.securityGroupId cannot be set, changed or removed",
+        ),
+        case(
+            "ACK ramRoleName changed",
+            ali_with("/spec/alibaba/scalingGroup/ramRoleName", json!("role-a")),
+            "/spec/alibaba/scalingGroup/ramRoleName",
+            json!("role-b"),
+            "spec.alibaba.scalingGroup.ramRoleName cannot be set, changed or removed",
+        ),
+        case(
+            "ACK IMDS options set",
+            ali(),
+            "/spec/alibaba/scalingGroup/instanceMetadataOptions",
+            json!({"httpTokens": "required"}),
+            "spec.alibaba.scalingGroup.instanceMetadataOptions cannot be set, changed or removed",
+        ),
+        case(
+            "ACK kubelet configuration set",
+            ali(),
+            "/spec/alibaba/nodeConfig",
+            json!({"kubeletConfiguration": {"maxPods": 64}}),
+            "ACK changes it only with ModifyNodePoolNodeConfig, which the controller does not call",
+        ),
+        case(
+            "ACK whole scaling group removed (takes its securityGroupId with it)",
+            ali_with("/spec/alibaba/scalingGroup/securityGroupId", json!("sg-1")),
+            "/spec/alibaba/scalingGroup",
+            Value::Null,
+            "spec.alibaba.scalingGroup.securityGroupId cannot be set, changed or removed",
+        ),
+        case(
+            "ACK auto scaling type changed (documented as not modifiable)",
+            ali(),
+            "/spec/alibaba/autoScaling/type",
+            json!("spot"),
+            "autoScaling.type cannot change after creation",
+        ),
+    ]
+}
+
+/// A valid object, then an update the cloud can apply in place.
+struct Mutable {
+    what: &'static str,
+    before: Value,
+    pointer: &'static str,
+    new: Value,
+}
+
+fn mutable_cases() -> Vec<Mutable> {
+    let hw = || huawei("mutable");
+    let ali = || alibaba("mutable");
+    let case = |what, before, pointer, new| Mutable {
+        what,
+        before,
+        pointer,
+        new,
+    };
+    vec![
+        case(
+            "CCE node count",
+            hw(),
+            "/spec/huawei/initialNodeCount",
+            json!(3),
+        ),
+        case(
+            "CCE autoscaling range",
+            hw(),
+            "/spec/huawei/autoscaling/maxNodeCount",
+            json!(10),
+        ),
+        case(
+            "CCE labels",
+            hw(),
+            "/spec/huawei/nodeTemplate/k8sTags",
+            json!({"team": "web"}),
+        ),
+        case(
+            "CCE taints",
+            hw(),
+            "/spec/huawei/nodeTemplate/taints",
+            json!([{"key": "dedicated", "value": "web", "effect": "NoSchedule"}]),
+        ),
+        case(
+            "CCE user tags (6, the most a spec may set)",
+            hw(),
+            "/spec/huawei/nodeTemplate/userTags",
+            json!(
+                (1..=6)
+                    .map(|i| json!({"key": format!("k{i}"), "value": "v"}))
+                    .collect::<Vec<_>>()
+            ),
+        ),
+        case(
+            "CCE OS",
+            hw(),
+            "/spec/huawei/nodeTemplate/os",
+            json!("Huawei Cloud EulerOS 2.0"),
+        ),
+        case(
+            "CCE system disk size",
+            hw(),
+            "/spec/huawei/nodeTemplate/rootVolume/size",
+            json!(100),
+        ),
+        case(
+            "CCE pre-install script (an extendParam key NodePoolUpdate carries)",
+            hw(),
+            "/spec/huawei/nodeTemplate/extendParam",
+            json!({"alpha.cce/preInstall": "ZWNobw=="}),
+        ),
+        case(
+            "CCE primary NIC subnets (nodeNicSpecUpdate)",
+            hw(),
+            "/spec/huawei/nodeTemplate/nodeNicSpec",
+            json!({"primaryNic": {"subnetList": ["subnet-1"]}}),
+        ),
+        case(
+            "CCE billingMode set to its default",
+            hw(),
+            "/spec/huawei/nodeTemplate/billingMode",
+            json!(0),
+        ),
+        case(
+            "CCE pool type removed (vm is the default)",
+            hw(),
+            "/spec/huawei/type",
+            Value::Null,
+        ),
+        case(
+            "ACK desired size",
+            ali(),
+            "/spec/alibaba/scalingGroup/desiredSize",
+            json!(5),
+        ),
+        case(
+            "ACK labels",
+            ali(),
+            "/spec/alibaba/kubernetesConfig/labels",
+            json!([{"key": "team", "value": "web"}]),
+        ),
+        case(
+            "ACK taints",
+            ali(),
+            "/spec/alibaba/kubernetesConfig/taints",
+            json!([{"key": "dedicated", "value": "web", "effect": "NoSchedule"}]),
+        ),
+        case(
+            "ACK instance charge type (ModifyClusterNodePool carries it)",
+            set(
+                set(ali(), "/spec/alibaba/scalingGroup/period", json!(1)),
+                "/spec/alibaba/scalingGroup/periodUnit",
+                json!("Month"),
+            ),
+            "/spec/alibaba/scalingGroup/instanceChargeType",
+            json!("PrePaid"),
+        ),
+        case(
+            "ACK security groups (the list form)",
+            ali(),
+            "/spec/alibaba/scalingGroup/securityGroupIds",
+            json!(["sg-1", "sg-2"]),
+        ),
+        case(
+            "ACK instance types",
+            ali(),
+            "/spec/alibaba/scalingGroup/instanceTypes",
+            json!(["ecs.g7.2xlarge"]),
+        ),
+        case(
+            "ACK forceDelete",
+            ali(),
+            "/spec/alibaba/forceDelete",
+            json!(true),
+        ),
+    ]
+}
+
 #[tokio::test]
 async fn immutable_fields_cannot_change() {
     let client = common::client().await;
     let ns = common::TestNamespace::new(&client, "immutable").await;
     let mut failures = Vec::new();
-    for (i, c) in immutable_cases().into_iter().enumerate() {
+    let cases = immutable_cases().into_iter().chain(cloud_fixed_cases());
+    for (i, c) in cases.enumerate() {
         let name = format!("imm-{i}");
         let before = set(c.before, "/metadata/name", json!(name));
         kubectl_stdin(&["-n", &ns.name, "apply"], &before)
             .unwrap_or_else(|e| panic!("{}: the valid object was refused: {e}", c.what));
-        let after = set(before, c.pointer, c.new);
+        let after = changed(before, c.pointer, c.new);
         match kubectl_stdin(&["-n", &ns.name, "apply"], &after) {
             Ok(out) => failures.push(format!("{}: update accepted ({out})", c.what)),
             Err(err) if !err.contains(c.expect) => failures.push(format!(
@@ -678,6 +1080,36 @@ async fn immutable_fields_cannot_change() {
                 c.what, c.expect
             )),
             Err(_) => {}
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    ns.delete().await;
+}
+
+#[tokio::test]
+async fn fields_the_cloud_can_update_change_freely() {
+    let client = common::client().await;
+    let ns = common::TestNamespace::new(&client, "mutable").await;
+    let mut failures = Vec::new();
+    for (i, c) in mutable_cases().into_iter().enumerate() {
+        let name = format!("mut-{i}");
+        let before = set(c.before, "/metadata/name", json!(name));
+        kubectl_stdin(&["-n", &ns.name, "apply"], &before)
+            .unwrap_or_else(|e| panic!("{}: the valid object was refused: {e}", c.what));
+        let after = changed(before, c.pointer, c.new);
+        match kubectl_stdin(&["-n", &ns.name, "apply"], &after) {
+            Ok(_) => {
+                let stored = kubectl_get(&ns.name, &name);
+                let want = after.pointer(c.pointer);
+                if stored.pointer(c.pointer) != want {
+                    failures.push(format!(
+                        "{}: stored {:?}, applied {want:?}",
+                        c.what,
+                        stored.pointer(c.pointer)
+                    ));
+                }
+            }
+            Err(err) => failures.push(format!("{}: update refused:\n{err}", c.what)),
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -696,6 +1128,12 @@ async fn kubectl_explain_documents_the_fields() {
         ("nodepool.spec.alibaba.scalingGroup", "instanceTypes"),
         ("nodepool.spec.credentialsRef", "Secret"),
         ("nodepool.spec.deletionPolicy", "Orphan"),
+        ("nodepool.spec.huawei.nodeTemplate.flavor", "Immutable"),
+        (
+            "nodepool.spec.alibaba.scalingGroup.securityGroupId",
+            "Immutable",
+        ),
+        ("nodepool.spec.alibaba.forceDelete", "force=true"),
     ] {
         let out = common::kubectl()
             .args(["explain", path])

@@ -8,6 +8,11 @@
 //! in [`VERBATIM_PATHS`] alone: their keys are not Alibaba snake_case names (kubelet's own
 //! camelCase fields, sysctl names, free-form component configuration).
 //!
+//! Fields ACK cannot change after the pool is created (what `ModifyClusterNodePoolRequest`
+//! cannot carry, plus `autoScaling.type`, which the SDK documents as not modifiable) are refused
+//! on update by CEL transition rules on [`AlibabaNodePool`]; `tests/sdk/check_immutable.py`
+//! derives that set from the SDK and checks it against the generated CRD.
+//!
 //! Doc comments become `kubectl explain` text; CEL rules sit next to the fields they guard.
 
 use std::collections::BTreeMap;
@@ -17,6 +22,23 @@ use kube::KubeSchema;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+use super::huawei::unchanged;
+
+/// What to do about a field ACK cannot change: the generic advice.
+const ACK_NEW_POOL: &str = "create a new NodePool with the new value and move the workloads to it";
+
+/// A transition rule on `spec.alibaba` that refuses setting, changing or removing the field at
+/// `path` (JSON names below `spec.alibaba`), which ModifyClusterNodePool cannot carry.
+fn ack_fixed(path: &[&str], hint: &str) -> kube::core::Rule {
+    unchanged(
+        path,
+        format!(
+            "spec.alibaba.{} cannot be set, changed or removed after the pool is created (ACK cannot change it in place); {hint}",
+            path.join(".")
+        ),
+    )
+}
 
 // ---------------------------------------------------------------------------------------------
 // The pool
@@ -46,6 +68,26 @@ use serde_json::{Map, Value};
     ).message(
         "autoScaling.type cannot change after creation (unset means cpu); delete this NodePool and create a new one instead"
     ),
+    validation = ack_fixed(&["autoMode"], ACK_NEW_POOL),
+    validation = ack_fixed(&["efloNodeGroup", "clusterId"], ACK_NEW_POOL),
+    validation = ack_fixed(&["efloNodeGroup", "groupId"], ACK_NEW_POOL),
+    validation = ack_fixed(&["efloNodeGroup", "workerRamRoleName"], ACK_NEW_POOL),
+    validation = ack_fixed(&["hostNetwork"], ACK_NEW_POOL),
+    validation = ack_fixed(&["interconnectMode"], ACK_NEW_POOL),
+    validation = ack_fixed(&["intranet"], ACK_NEW_POOL),
+    validation = ack_fixed(&["interconnectConfig"], ACK_NEW_POOL),
+    validation = ack_fixed(&["maxNodes"], ACK_NEW_POOL),
+    validation = ack_fixed(&["nodeConfig"], "create a new NodePool with the new configuration (ACK changes it only with ModifyNodePoolNodeConfig, which the controller does not call)"),
+    validation = ack_fixed(&["nodeComponents"], "create a new NodePool with the new components"),
+    validation = ack_fixed(&["scalingGroup", "vpcId"], "create a new NodePool in the other VPC"),
+    validation = ack_fixed(&["scalingGroup", "securityGroupId"], "list the security groups in scalingGroup.securityGroupIds instead (ACK can change those), or create a new NodePool"),
+    validation = ack_fixed(&["scalingGroup", "ramRoleName"], ACK_NEW_POOL),
+    validation = ack_fixed(&["scalingGroup", "loginAsNonRoot"], ACK_NEW_POOL),
+    validation = ack_fixed(&["scalingGroup", "instanceMetadataOptions"], ACK_NEW_POOL),
+    validation = ack_fixed(&["scalingGroup", "cpuOptions"], ACK_NEW_POOL),
+    validation = ack_fixed(&["scalingGroup", "securityHardeningOs"], ACK_NEW_POOL),
+    validation = ack_fixed(&["scalingGroup", "socEnabled"], ACK_NEW_POOL),
+    validation = ack_fixed(&["scalingGroup", "cisEnabled"], ACK_NEW_POOL),
 )]
 #[serde(rename_all = "camelCase")]
 pub struct AlibabaNodePool {
@@ -103,15 +145,18 @@ pub struct AlibabaNodePool {
     pub tee_config: Option<TeeConfig>,
 
     /// Auto mode (intelligent managed pool); only valid if the cluster has auto mode enabled.
+    /// Immutable: ModifyClusterNodePool cannot carry it; create a new NodePool to change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_mode: Option<AutoMode>,
 
     /// Node-level configuration: kubelet parameters and OS parameters (sysctl, transparent
     /// huge pages).
+    /// Immutable: ModifyClusterNodePool cannot carry it; create a new NodePool to change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_config: Option<NodeConfig>,
 
     /// Node components (for example `kubelet`) with pinned versions and custom configuration.
+    /// Immutable: ModifyClusterNodePool cannot carry it; create a new NodePool to change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_components: Option<Vec<NodeComponent>>,
 
@@ -121,15 +166,18 @@ pub struct AlibabaNodePool {
 
     /// Edge pools only: `true` runs pods in the host network (sharing the node's IP and ports),
     /// `false` gives pods their own network stack.
+    /// Immutable: ModifyClusterNodePool cannot carry it; create a new NodePool to change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_network: Option<bool>,
 
     /// Edge pools only: whether the nodes of the pool can reach each other at Layer 3.
+    /// Immutable: ModifyClusterNodePool cannot carry it; create a new NodePool to change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intranet: Option<bool>,
 
     /// Edge pools only (`nodepoolInfo.type: edge`): how the nodes reach the cloud. `basic`:
     /// over the Internet; `private`: over Express Connect, VPN or CEN.
+    /// Immutable: ModifyClusterNodePool cannot carry it; create a new NodePool to change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interconnect_mode: Option<InterconnectMode>,
 
@@ -138,12 +186,21 @@ pub struct AlibabaNodePool {
     pub count: Option<i64>,
 
     /// Deprecated. Maximum number of nodes of an edge pool.
+    /// Immutable: ModifyClusterNodePool cannot carry it; create a new NodePool to change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_nodes: Option<i64>,
 
     /// Deprecated. Network settings of an enhanced edge pool.
+    /// Immutable: ModifyClusterNodePool cannot carry it; create a new NodePool to change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interconnect_config: Option<InterconnectConfig>,
+
+    /// Delete the pool even if it still has nodes (ACK DeleteClusterNodepool `force=true`);
+    /// default false: ACK refuses to delete a pool that still has nodes, so the controller first
+    /// scales the pool to 0 and deletes it once its nodes are gone. Read by the controller when
+    /// it deletes the pool; never sent in a create or update request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force_delete: Option<bool>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -266,6 +323,7 @@ pub struct ScalingGroup {
 
     /// VPC of the vSwitches. Appears in the API reference and its examples but not in SDK 7.2.3;
     /// ACK derives the VPC from `vswitchIds`, so this is normally left unset.
+    /// Immutable: ModifyClusterNodePool cannot carry it; create a new NodePool to change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<String>,
 
@@ -383,6 +441,7 @@ pub struct ScalingGroup {
     pub login_password: Option<Password>,
 
     /// Log on as the non-root user `ecs-user` instead of `root`.
+    /// Immutable: ModifyClusterNodePool cannot carry it; create a new NodePool to change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_as_non_root: Option<bool>,
 
@@ -451,6 +510,7 @@ pub struct ScalingGroup {
 
     // --- network and security ------------------------------------------------------------------
     /// Security group of the nodes. Prefer `securityGroupIds`, which wins when both are set.
+    /// Immutable: ModifyClusterNodePool cannot carry it; use `securityGroupIds`, which ACK can change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_group_id: Option<String>,
 
@@ -470,6 +530,7 @@ pub struct ScalingGroup {
     /// Worker RAM role of the nodes (a normal service role trusted by ECS, not starting with
     /// `KubernetesMasterRole-` or `KubernetesWorkerRole-`). Default: the cluster's worker role.
     /// ACK managed clusters 1.22 and later.
+    /// Immutable: ModifyClusterNodePool cannot carry it; create a new NodePool to change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ram_role_name: Option<String>,
 
@@ -478,22 +539,27 @@ pub struct ScalingGroup {
     pub rds_instances: Option<Vec<String>>,
 
     /// Instance metadata access (IMDS) of the nodes.
+    /// Immutable: ModifyClusterNodePool cannot carry it; create a new NodePool to change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_metadata_options: Option<InstanceMetadataOptions>,
 
     /// CPU options of the nodes.
+    /// Immutable: ModifyClusterNodePool cannot carry it; create a new NodePool to change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_options: Option<CpuOptions>,
 
     /// Alibaba Cloud OS security hardening. Default: false.
+    /// Immutable: ModifyClusterNodePool cannot carry it; create a new NodePool to change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_hardening_os: Option<bool>,
 
     /// MLPS 2.0 (classified protection) security hardening; Alibaba Cloud Linux 2 and 3 only.
+    /// Immutable: ModifyClusterNodePool cannot carry it; create a new NodePool to change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub soc_enabled: Option<bool>,
 
     /// Deprecated: use `securityHardeningOs`. CIS security hardening.
+    /// Immutable: ModifyClusterNodePool cannot carry it; create a new NodePool to change it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cis_enabled: Option<bool>,
 
@@ -1602,15 +1668,18 @@ pub struct NodeComponentEnv {
 #[serde(rename_all = "camelCase")]
 pub struct EfloNodeGroup {
     /// ID of the Lingjun cluster.
+    /// Immutable: ModifyClusterNodePool cannot carry it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_id: Option<String>,
     /// ID of the node group in the Lingjun cluster.
+    /// Immutable: ModifyClusterNodePool cannot carry it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     /// Add nodes of the group to the pool automatically.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_attach_enabled: Option<bool>,
     /// Worker RAM role of the Lingjun nodes.
+    /// Immutable: ModifyClusterNodePool cannot carry it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker_ram_role_name: Option<String>,
 }
@@ -1781,9 +1850,15 @@ impl AlibabaNodePool {
             .unwrap_or(default_name)
     }
 
+    /// Whether to delete the pool even if it still has nodes (`forceDelete`, default false):
+    /// the `force` query parameter of ACK's DeleteClusterNodepool.
+    pub fn force_delete(&self) -> bool {
+        self.force_delete.unwrap_or(false)
+    }
+
     /// The snake_case CreateClusterNodePool request body for this pool (for
-    /// `POST /clusters/{clusterId}/nodepools`): every set field, without `regionId` and
-    /// `clusterId`, with `nodepool_info.name` defaulting to `default_name`.
+    /// `POST /clusters/{clusterId}/nodepools`): every set field, without `regionId`,
+    /// `clusterId` and `forceDelete`, with `nodepool_info.name` defaulting to `default_name`.
     pub fn create_body(&self, default_name: &str) -> Value {
         let mut body = match serde_json::to_value(self) {
             Ok(Value::Object(map)) => map,
@@ -1792,6 +1867,7 @@ impl AlibabaNodePool {
         };
         body.remove("regionId");
         body.remove("clusterId");
+        body.remove("forceDelete");
         let info = body
             .entry("nodepoolInfo")
             .or_insert_with(|| Value::Object(Map::new()));
@@ -2325,7 +2401,8 @@ mod tests {
             return;
         };
         for (name, child) in properties {
-            if camel.is_empty() && (name == "regionId" || name == "clusterId") {
+            if camel.is_empty() && ["regionId", "clusterId", "forceDelete"].contains(&name.as_str())
+            {
                 continue;
             }
             camel.push(name.clone());
@@ -3001,7 +3078,7 @@ mod tests {
         let mut found = Vec::new();
         collect(&alibaba_schema(), "alibaba", &mut found);
         let expected = [
-            ("alibaba", 4),
+            ("alibaba", 24),
             ("alibaba.autoScaling", 1),
             ("alibaba.autoScaling.maxInstances", 1),
             ("alibaba.autoScaling.minInstances", 1),
@@ -3036,6 +3113,66 @@ mod tests {
 
     fn sample(yaml: &str) -> NodePool {
         serde_yaml::from_str(yaml).expect("sample parses as a NodePool")
+    }
+
+    #[test]
+    fn force_delete_defaults_to_false_and_stays_out_of_the_body() {
+        let mut spec = spec_from_wire(&parse(SEED_PREPAID));
+        assert!(!spec.force_delete());
+        spec.force_delete = Some(true);
+        assert!(spec.force_delete());
+        let body = spec.create_body("web");
+        assert!(body.get("force_delete").is_none() && body.get("forceDelete").is_none());
+        let camel = serde_json::to_value(&spec).expect("spec serializes");
+        assert_eq!(camel["forceDelete"], json!(true));
+    }
+
+    #[test]
+    fn fields_ack_cannot_update_are_guarded_and_documented() {
+        let schema = alibaba_schema();
+        let guarded: Vec<String> = schema["x-kubernetes-validations"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .filter(|r| r["rule"].as_str().is_some_and(|t| t.contains("oldSelf")))
+            .filter_map(|r| r["fieldPath"].as_str().map(str::to_string))
+            .collect();
+        // What ModifyClusterNodePoolRequest cannot carry; the full derivation from the SDK is
+        // tests/sdk/check_immutable.py.
+        for field in [
+            ".scalingGroup.securityGroupId",
+            ".scalingGroup.ramRoleName",
+            ".scalingGroup.loginAsNonRoot",
+            ".scalingGroup.instanceMetadataOptions",
+            ".scalingGroup.vpcId",
+            ".nodeConfig",
+            ".nodeComponents",
+            ".autoMode",
+            ".efloNodeGroup.groupId",
+        ] {
+            assert!(guarded.iter().any(|g| g == field), "{field} is not guarded");
+            let mut node = &schema;
+            for name in field.trim_start_matches('.').split('.') {
+                node = &node["properties"][name];
+            }
+            assert!(
+                node["description"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("Immutable")),
+                "{field}: the description does not say Immutable"
+            );
+        }
+        // What it can carry is not guarded.
+        for field in [
+            ".scalingGroup.securityGroupIds",
+            ".scalingGroup.instanceChargeType",
+            ".scalingGroup.instanceTypes",
+            ".scalingGroup.desiredSize",
+            ".kubernetesConfig",
+            ".forceDelete",
+        ] {
+            assert!(!guarded.iter().any(|g| g == field), "{field} can change");
+        }
     }
 
     #[test]

@@ -10,16 +10,142 @@
 //! `resourceVersion`, `extensionScaleGroups[].metadata.uid`) and the update-only login flags
 //! (`removeUserPassword`, `removeSSHKey`), which mean nothing in a create request.
 //!
+//! Fields CCE cannot change after the pool is created (what its update model `NodePoolUpdate`
+//! cannot carry, plus `flavor` and `az`, which it documents as not modifiable) are refused on
+//! update by CEL transition rules; `tests/sdk/check_immutable.py` derives that set from the SDK
+//! and checks it against the generated CRD.
+//!
 //! Doc comments on the types below become the `kubectl explain` text of `spec.huawei`.
 
 use std::collections::BTreeMap;
 
 use kube::KubeSchema;
+use kube::core::{Message, Rule};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::CCE_NAME_RULE;
+
+/// Key of the CCE user tag (`nodeTemplate.userTags`) the controller adds with the NodePool's UID.
+pub const CCE_OWNER_UID_TAG: &str = "nodepool-owner-uid";
+/// Key of the CCE user tag (`nodeTemplate.userTags`) the controller adds naming the NodePool.
+pub const CCE_OWNER_TAG: &str = "nodepool-owner";
+/// CCE's limit on `nodeTemplate.userTags`, owner tags included: "keys must be unique; the
+/// number of user tags CCE supports depends on the region, at most 8" (CCE API reference,
+/// CreateNodePool, `NodeSpec.userTags`, <https://support.huaweicloud.com/api-cce/cce_02_0354.html>;
+/// the same text is in the `huaweicloudsdkcce` 3.1.219 docstrings of `NodeTemplate.user_tags`
+/// and `NodeSpecUpdate.user_tags`). A spec may set `CCE_MAX_USER_TAGS - 2` of them
+/// ([`CCE_MAX_SPEC_USER_TAGS`]): the controller adds [`CCE_OWNER_UID_TAG`] and [`CCE_OWNER_TAG`].
+pub const CCE_MAX_USER_TAGS: usize = 8;
+/// User tags a spec may set: [`CCE_MAX_USER_TAGS`] minus the two owner tags.
+pub const CCE_MAX_SPEC_USER_TAGS: usize = CCE_MAX_USER_TAGS - 2;
+
+/// CEL name of a property (Kubernetes' escaping, `k8s.io/apiserver/pkg/cel/escaping.go`):
+/// `__` -> `__underscores__`, `.` -> `__dot__`, `-` -> `__dash__`, `/` -> `__slash__`.
+/// Names with other characters (such as `:`) cannot be used in CEL at all.
+fn cel_name(name: &str) -> String {
+    assert!(
+        name.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
+            && !name.starts_with(|c: char| c.is_ascii_digit()),
+        "{name} cannot be addressed in CEL"
+    );
+    name.replace("__", "__underscores__")
+        .replace('.', "__dot__")
+        .replace('-', "__dash__")
+        .replace('/', "__slash__")
+}
+
+/// `has(x.a) && has(x.a.b) && ...` for `path` below `root`, and the CEL path itself.
+fn presence(root: &str, path: &[&str]) -> (String, String) {
+    let mut at = root.to_string();
+    let mut checks = Vec::new();
+    for name in path {
+        at = format!("{at}.{}", cel_name(name));
+        checks.push(format!("has({at})"));
+    }
+    let all = checks.join(" && ");
+    (
+        if path.len() > 1 {
+            format!("({all})")
+        } else {
+            all
+        },
+        at,
+    )
+}
+
+/// The `fieldPath` of a rule for `path`: `.a.b`, or `.a['b-c']` for names that are not identifiers.
+fn field_path(path: &[&str]) -> String {
+    path.iter()
+        .map(|name| {
+            if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                format!(".{name}")
+            } else {
+                format!("['{name}']")
+            }
+        })
+        .collect()
+}
+
+/// A transition rule, on an object present in both the old and the new NodePool, that refuses
+/// setting, removing or changing the field at `path` (JSON names, each step optional):
+/// `has(self.x) == has(oldSelf.x) && (!has(self.x) || self.x == oldSelf.x)`. A rule on the
+/// field itself would only run when both the old and the new object have it.
+pub(super) fn unchanged(path: &[&str], message: String) -> Rule {
+    let (new, new_path) = presence("self", path);
+    let (old, old_path) = presence("oldSelf", path);
+    Rule::new(format!(
+        "{new} == {old} && (!{new} || {new_path} == {old_path})"
+    ))
+    .message(Message::Message(message))
+    .field_path(field_path(path))
+}
+
+/// Like [`unchanged`] for a field whose absence means `default` (a CEL literal): setting it to
+/// its default is no change.
+pub(super) fn unchanged_or(path: &[&str], default: &str, message: String) -> Rule {
+    let (new, new_path) = presence("self", path);
+    let (old, old_path) = presence("oldSelf", path);
+    Rule::new(format!(
+        "({new} ? {new_path} : {default}) == ({old} ? {old_path} : {default})"
+    ))
+    .message(Message::Message(message))
+    .field_path(field_path(path))
+}
+
+/// The message for a field of `spec.huawei` at `path` that CCE cannot change in place.
+fn cce_fixed_message(path: &[&str], hint: &str) -> String {
+    format!(
+        "spec.huawei.{} cannot be set, changed or removed after the pool is created (CCE cannot change it in place); {hint}",
+        path.join(".")
+    )
+}
+
+/// [`unchanged`] for a field of `spec.huawei` (relative to the object the rule sits on, which
+/// is `spec.huawei` itself or `nodeTemplate`, named by `under`).
+fn cce_fixed(under: &[&str], path: &[&str], hint: &str) -> Rule {
+    let full: Vec<&str> = under.iter().chain(path).copied().collect();
+    unchanged(path, cce_fixed_message(&full, hint))
+}
+
+/// [`cce_fixed`] for a field below `nodeTemplate`.
+fn template_fixed(path: &[&str], hint: &str) -> Rule {
+    cce_fixed(&["nodeTemplate"], path, hint)
+}
+
+/// What to do about a field CCE cannot change: the generic advice.
+const CCE_NEW_POOL: &str = "create a new NodePool with the new value and move the workloads to it";
+/// What to do about a billing field CCE cannot change.
+const CCE_NEW_BILLING: &str =
+    "create a new NodePool with the new billing settings and move the workloads to it";
+/// What to do about a node setting CCE cannot change for a pool's nodes.
+const CCE_NEW_NODES: &str =
+    "create a new NodePool whose nodes have the new setting and move the workloads to it";
+/// What to do about a field for single nodes that CCE cannot change for a pool.
+const CCE_SINGLE_NODES: &str =
+    "it is for single nodes, not pools; create a new NodePool without it";
 
 /// A node pool in a Huawei Cloud CCE cluster: where it lives, its name at CCE, and CCE's
 /// own node pool spec (every field after `annotations`, with CCE's JSON names).
@@ -32,6 +158,9 @@ use super::CCE_NAME_RULE;
         .message("spec.huawei.initialNodeCount is required: set the number of nodes CCE creates with the pool (0 or more)")
         .reason(Reason::FieldValueRequired)
         .field_path(".initialNodeCount"),
+    validation = cce_fixed(&[], &["annotations"], CCE_NEW_POOL),
+    validation = unchanged_or(&["type"], "'vm'", "spec.huawei.type cannot change after the pool is created (unset means vm; CCE cannot change it in place); create a new NodePool of the other type and move the workloads to it".into()),
+    validation = cce_fixed(&[], &["podSecurityGroups"], CCE_NEW_POOL),
 )]
 #[serde(rename_all = "camelCase")]
 pub struct HuaweiNodePool {
@@ -82,7 +211,9 @@ pub struct HuaweiNodePool {
 
     /// Annotations sent as `metadata.annotations` of CCE's create request. Note: SDK 3.1.219
     /// documents CCE node pool annotations as read-only (ignored on create); set only keys CCE documents.
+    /// Immutable: CCE's update request has no annotations; create a new NodePool to change them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("maxProperties" = 64))]
     pub annotations: Option<BTreeMap<String, String>>,
 
     /// CCE's node pool spec (sent as the request's `spec`).
@@ -128,6 +259,7 @@ impl HuaweiNodePool {
 pub struct CceNodePoolSpec {
     /// Node type: `vm` (ECS virtual machines; CCE's default when unset), `ElasticBMS`
     /// (C6 elastic bare-metal, e.g. flavor `c6.22xlarge.2.physical`) or `pm` (bare-metal servers).
+    /// Immutable: CCE cannot change a pool's node type; create a new NodePool instead.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub pool_type: Option<CcePoolType>,
 
@@ -153,6 +285,7 @@ pub struct CceNodePoolSpec {
     pub node_management: Option<CceNodeManagement>,
 
     /// Security groups for the pods on the pool's nodes (CCE Turbo, clusters v1.21+); at most 5.
+    /// Immutable: CCE's update request cannot carry them; create a new NodePool to change them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 5))]
     pub pod_security_groups: Option<Vec<CceSecurityId>>,
@@ -220,16 +353,64 @@ pub enum CceExistingNodesPolicy {
 }
 
 /// The node template of a CCE node pool (CCE `nodeTemplate`, the create-node `NodeSpec`).
+///
+/// The transition rules below refuse changes to what CCE's update (`NodeSpecUpdate`) cannot carry.
+/// They sit here, not on the fields, so that setting or removing an optional field is refused too
+/// (`nodeTemplate` is required, so it is always there in both the old and the new object).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(
+    validation = template_fixed(&["flavor"], "add an extension scale group (extensionScaleGroups) with the new flavor, or create a new NodePool"),
+    validation = template_fixed(&["az"], "add an extension scale group (extensionScaleGroups) in the new AZ, or create a new NodePool"),
+    validation = unchanged_or(&["billingMode"], "0", "spec.huawei.nodeTemplate.billingMode cannot change after the pool is created (unset means 0, pay-per-use; CCE cannot change it in place); create a new NodePool with the new billing mode and move the workloads to it".into()),
+    validation = template_fixed(&["volumeConfig"], CCE_NEW_NODES),
+    validation = template_fixed(&["count"], "it is for batch node creates, not pools; create a new NodePool without it"),
+    validation = template_fixed(&["dedicatedHostId"], CCE_NEW_NODES),
+    validation = template_fixed(&["hostnameConfig"], CCE_NEW_NODES),
+    validation = template_fixed(&["partition"], CCE_NEW_POOL),
+    validation = template_fixed(&["configurationsOverride"], "create a new NodePool with the new component settings (CCE changes them only through its node pool configuration API, which this controller does not call)"),
+    validation = template_fixed(&["publicIP", "ids"], CCE_SINGLE_NODES),
+    validation = template_fixed(&["publicIP", "count"], CCE_SINGLE_NODES),
+    validation = template_fixed(&["publicIP", "eip"], CCE_SINGLE_NODES),
+    validation = template_fixed(&["nodeNicSpec", "extNics"], CCE_NEW_NODES),
+    validation = template_fixed(&["nodeNicSpec", "primaryNic", "fixedIps"], CCE_SINGLE_NODES),
+    validation = template_fixed(&["nodeNicSpec", "primaryNic", "ipBlock"], CCE_SINGLE_NODES),
+    validation = template_fixed(&["extendParam", "orderID"], "it is reported by CCE; leave it out or as CCE reports it"),
+    validation = template_fixed(&["extendParam", "productID"], "it is reported by CCE; leave it out or as CCE reports it"),
+    validation = template_fixed(&["extendParam", "periodType"], CCE_NEW_BILLING),
+    validation = template_fixed(&["extendParam", "periodNum"], CCE_NEW_BILLING),
+    validation = template_fixed(&["extendParam", "isAutoRenew"], CCE_NEW_BILLING),
+    validation = template_fixed(&["extendParam", "isAutoPay"], CCE_NEW_BILLING),
+    validation = template_fixed(&["extendParam", "chargingMode"], CCE_NEW_BILLING),
+    validation = template_fixed(&["extendParam", "marketType"], CCE_NEW_BILLING),
+    validation = template_fixed(&["extendParam", "maxPods"], CCE_NEW_NODES),
+    validation = template_fixed(&["extendParam", "DockerLVMConfigOverride"], CCE_NEW_NODES),
+    validation = template_fixed(&["extendParam", "dockerBaseSize"], CCE_NEW_NODES),
+    validation = template_fixed(&["extendParam", "containerBaseSize"], CCE_NEW_NODES),
+    validation = template_fixed(&["extendParam", "publicKey"], CCE_NEW_NODES),
+    validation = template_fixed(&["extendParam", "kubeReservedMem"], CCE_NEW_NODES),
+    validation = template_fixed(&["extendParam", "systemReservedMem"], CCE_NEW_NODES),
+    validation = template_fixed(&["extendParam", "kubeReservedCpu"], CCE_NEW_NODES),
+    validation = template_fixed(&["extendParam", "systemReservedCpu"], CCE_NEW_NODES),
+    validation = template_fixed(&["extendParam", "kubeReservedPid"], CCE_NEW_NODES),
+    validation = template_fixed(&["extendParam", "systemReservedPid"], CCE_NEW_NODES),
+    validation = template_fixed(&["extendParam", "kubeReservedStorage"], CCE_NEW_NODES),
+    validation = template_fixed(&["extendParam", "systemReservedStorage"], CCE_NEW_NODES),
+    validation = template_fixed(&["extendParam", "init-node-password"], CCE_NEW_NODES),
+    validation = template_fixed(&["extendParam", "serverMetadataHttpTokens"], CCE_NEW_NODES),
+)]
 #[serde(rename_all = "camelCase")]
 pub struct CceNodeTemplate {
     /// ECS flavor of the nodes, e.g. `s6.large.2` (see CCE's list of node flavors).
     /// Needed unless the pool only uses extension scale groups.
+    /// Immutable: CCE cannot change it; add an extension scale group with the new flavor, or
+    /// create a new NodePool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flavor: Option<String>,
 
     /// Availability zone of the nodes, e.g. `cn-north-4a`; `random` lets CCE pick one per node
     /// (not allowed together with extension scale groups).
+    /// Immutable: CCE cannot change it; add an extension scale group in the new AZ, or create a
+    /// new NodePool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub az: Option<String>,
 
@@ -243,6 +424,7 @@ pub struct CceNodeTemplate {
     pub login: Option<CceLogin>,
 
     /// What happens to data disks when a node is reset.
+    /// Immutable: CCE's update cannot carry it; create a new NodePool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume_config: Option<CceVolumeConfig>,
 
@@ -270,12 +452,14 @@ pub struct CceNodeTemplate {
     pub node_nic_spec: Option<CceNodeNicSpec>,
 
     /// Number of nodes for a batch node create; not used for pools and not reported for them.
+    /// Immutable: CCE's update cannot carry it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[x_kube(validation = Rule::new("self >= 1").message("spec.huawei.nodeTemplate.count must be 1 or more (it is not needed for a pool; prefer leaving it out)"))]
     pub count: Option<i64>,
 
     /// Billing mode: `0` pay-per-use (CCE's default), `1` yearly/monthly (set
     /// `extendParam.periodType`/`periodNum`), `2` yearly/monthly with auto-pay (deprecated).
+    /// Immutable (unset means 0): CCE cannot change the billing mode of a pool; create a new NodePool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[x_kube(validation = Rule::new("self in [0, 1, 2]").message("spec.huawei.nodeTemplate.billingMode must be 0 (pay-per-use), 1 (yearly/monthly) or 2 (deprecated yearly/monthly with auto-pay)"))]
     pub billing_mode: Option<i64>,
@@ -301,13 +485,21 @@ pub struct CceNodeTemplate {
     pub ecs_group_id: Option<String>,
 
     /// Dedicated host (DeH) ID to place nodes on. CCE does not support it when adding nodes to a pool.
+    /// Immutable: CCE's update cannot carry it; create a new NodePool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dedicated_host_id: Option<String>,
 
-    /// Cloud resource tags put on the nodes' ECS servers (at most 8; keys must be unique and must
-    /// not start with `CCE-` or `__type_baremetal`).
+    /// Cloud resource tags put on the nodes' ECS servers: at most 6 (CCE allows 8, and the
+    /// controller adds its own two, `nodepool-owner-uid` and `nodepool-owner`), with unique keys.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 8))]
+    #[x_kube(
+        validation = Rule::new(format!("self.size() <= {CCE_MAX_SPEC_USER_TAGS}")).message(Message::Message(format!(
+            "spec.huawei.nodeTemplate.userTags may hold at most {CCE_MAX_SPEC_USER_TAGS} tags: CCE allows {CCE_MAX_USER_TAGS} per node and the controller adds its own two ({CCE_OWNER_UID_TAG}, {CCE_OWNER_TAG}); remove some"
+        ))),
+        validation = Rule::new("self.all(t, self.exists_one(u, u.key == t.key))")
+            .message("spec.huawei.nodeTemplate.userTags keys must be unique (CCE keeps one value per key)"),
+    )]
     pub user_tags: Option<Vec<CceUserTag>>,
 
     /// Container runtime of the nodes.
@@ -326,6 +518,7 @@ pub struct CceNodeTemplate {
     pub extend_param: Option<CceNodeExtendParam>,
 
     /// How Kubernetes node names are chosen.
+    /// Immutable: CCE's update cannot carry it; create a new NodePool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hostname_config: Option<CceHostnameConfig>,
 
@@ -340,11 +533,14 @@ pub struct CceNodeTemplate {
 
     /// Partition of the nodes: `center` (central cloud) or the AZ ID of an edge site (CloudPond).
     /// Only for CCE Turbo clusters with distributed cloud support.
+    /// Immutable: CCE's update cannot carry it; create a new NodePool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition: Option<String>,
 
     /// Overrides of node component settings (kubelet, container runtime...), per component.
     /// Unsupported components or parameters are ignored by CCE.
+    /// Immutable here: CCE's pool update cannot carry it (CCE changes it only through its
+    /// configuration API, which the controller does not call); create a new NodePool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configurations_override: Option<Vec<CcePackageConfiguration>>,
 
@@ -670,14 +866,17 @@ pub enum CceLvType {
 #[serde(rename_all = "camelCase")]
 pub struct CcePublicIp {
     /// IDs of existing EIPs, at most one per node (single nodes only; then leave out `count` and `eip`).
+    /// Immutable: CCE's update cannot carry it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ids: Option<Vec<String>>,
 
     /// Number of EIPs to create, together with `eip` (single nodes only).
+    /// Immutable: CCE's update cannot carry it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
 
     /// The EIPs to create (single nodes; CCE also reports it for pools).
+    /// Immutable: CCE's update cannot carry it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eip: Option<CceEip>,
 
@@ -753,6 +952,8 @@ pub struct CceNodeNicSpec {
     pub primary_nic: Option<CceNicSpec>,
 
     /// Extension NICs (each needs `subnetId`). CCE does not support them when adding nodes to a pool.
+    /// Immutable: CCE's update can only change the primary NIC's `subnetId` and `subnetList`;
+    /// create a new NodePool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ext_nics: Option<Vec<CceNicSpec>>,
 }
@@ -766,10 +967,12 @@ pub struct CceNicSpec {
     pub subnet_id: Option<String>,
 
     /// Fixed IPs of the primary NIC, at most one per node. Not for pools; excludes `ipBlock`.
+    /// Immutable: CCE's update cannot carry it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed_ips: Option<Vec<String>>,
 
     /// CIDR the primary NIC's IP is taken from. Not for pools; excludes `fixedIps`.
+    /// Immutable: CCE's update cannot carry it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_block: Option<String>,
 
@@ -808,15 +1011,33 @@ pub enum CceTaintEffect {
 }
 
 /// A cloud resource tag on the nodes' ECS servers.
+///
+/// Limits as CCE documents them for `NodeSpec.userTags` (CCE API reference, CreateNodePool,
+/// <https://support.huaweicloud.com/api-cce/cce_02_0354.html>): keys unique, "only upper- and
+/// lower-case letters, digits, the special characters `-` and `_`, and Unicode characters, at most
+/// 36 characters", not starting with `CCE-` or `__type_baremetal`. CCE passes the tags to ECS,
+/// whose server tag values are "at most 43 Unicode characters, may be empty, and may not contain
+/// ASCII 0-31 or `=*<>\,|/`" (ECS ServerTags,
+/// <https://support.huaweicloud.com/intl/en-us/tr-aos/datatypes-ecs-servertags.html>).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
 pub struct CceUserTag {
-    /// Tag key, unique per node; must not start with `CCE-` or `__type_baremetal`.
-    #[schemars(length(max = 128))]
-    #[x_kube(validation = Rule::new("!self.startsWith('CCE-') && !self.startsWith('__type_baremetal')").message("userTags[].key must not start with 'CCE-' or '__type_baremetal' (reserved by CCE)"))]
+    /// Tag key, unique per node: 1-36 letters, digits, `-` and `_` (Unicode letters allowed);
+    /// must not start with `CCE-` or `__type_baremetal`, and must not be `nodepool-owner-uid`
+    /// or `nodepool-owner` (the controller's own tags).
+    #[schemars(length(max = 36))]
+    #[x_kube(
+        validation = Rule::new("!self.startsWith('CCE-') && !self.startsWith('__type_baremetal')").message("userTags[].key must not start with 'CCE-' or '__type_baremetal' (reserved by CCE)"),
+        validation = Rule::new(format!("!(self in ['{CCE_OWNER_UID_TAG}', '{CCE_OWNER_TAG}'])")).message(Message::Message(format!(
+            "userTags[].key must not be {CCE_OWNER_UID_TAG} or {CCE_OWNER_TAG}: the controller adds these tags itself; use another key"
+        ))),
+        validation = Rule::new("self.matches('^[\\\\p{L}\\\\p{N}_-]+$')").message("userTags[].key must be 1-36 letters, digits, '-' or '_' (CCE's tag key rule)"),
+    )]
     pub key: String,
 
-    /// Tag value.
+    /// Tag value: at most 43 characters, may be empty, without control characters or `=*<>\,|/`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 43))]
+    #[x_kube(validation = Rule::new("!self.matches('[=*<>\\\\\\\\,|/\\\\x00-\\\\x1f]')").message("userTags[].value must not contain control characters or any of = * < > \\ , | / (ECS's tag value rule)"))]
     pub value: Option<String>,
 }
 
@@ -923,27 +1144,35 @@ pub struct CceNodeNameTemplate {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
 pub struct CceNodeExtendParam {
     /// ECS flavor category; reported by CCE, not needed on create.
+    /// Immutable: CCE's update cannot carry it.
     #[serde(
         rename = "ecs:performancetype",
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    // CEL cannot address a name with ':', so no rule on `nodeTemplate` can see this key; this
+    // rule refuses changing it, but not setting or removing it.
+    #[x_kube(validation = Rule::new("self == oldSelf").message("spec.huawei.nodeTemplate.extendParam.ecs:performancetype cannot change after the pool is created (CCE cannot change it in place); it is reported by CCE, leave it out or as CCE reports it"))]
     pub ecs_performancetype: Option<String>,
 
     /// Order ID; reported by CCE for yearly/monthly single nodes, not for pools.
+    /// Immutable: CCE's update cannot carry it.
     #[serde(rename = "orderID", default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
 
     /// Product ID; reported by CCE for yearly/monthly nodes and pools.
+    /// Immutable: CCE's update cannot carry it.
     #[serde(rename = "productID", default, skip_serializing_if = "Option::is_none")]
     pub product_id: Option<String>,
 
     /// Most pods per node, system pods included: 16-256 (up to 1024 with the `kuasar-vmm` runtime).
+    /// Immutable: CCE's update cannot carry it; create a new NodePool.
     #[serde(rename = "maxPods", default, skip_serializing_if = "Option::is_none")]
     #[x_kube(validation = Rule::new("self >= 16 && self <= 1024").message("extendParam.maxPods must be between 16 and 256 (up to 1024 for kuasar-vmm secure-runtime nodes)"))]
     pub max_pods: Option<i64>,
 
     /// Yearly/monthly billing (`billingMode` 1 or 2, then required): `month` or `year`.
+    /// Immutable: CCE cannot change the billing of a pool; create a new NodePool.
     #[serde(
         rename = "periodType",
         default,
@@ -952,11 +1181,13 @@ pub struct CceNodeExtendParam {
     pub period_type: Option<CcePeriodType>,
 
     /// Number of periods (`billingMode` 1 or 2, then required): 1-9 months, or 1 year.
+    /// Immutable: CCE cannot change the billing of a pool; create a new NodePool.
     #[serde(rename = "periodNum", default, skip_serializing_if = "Option::is_none")]
     #[x_kube(validation = Rule::new("self >= 1 && self <= 9").message("extendParam.periodNum must be 1-9 (months) or 1 (year)"))]
     pub period_num: Option<i64>,
 
     /// Renew yearly/monthly nodes automatically: `"true"` or `"false"` (default).
+    /// Immutable: CCE cannot change the billing of a pool; create a new NodePool.
     #[serde(
         rename = "isAutoRenew",
         default,
@@ -965,11 +1196,13 @@ pub struct CceNodeExtendParam {
     pub is_auto_renew: Option<CceStringBool>,
 
     /// Pay yearly/monthly orders automatically: `"true"` or `"false"` (default for `billingMode` 1).
+    /// Immutable: CCE cannot change the billing of a pool; create a new NodePool.
     #[serde(rename = "isAutoPay", default, skip_serializing_if = "Option::is_none")]
     pub is_auto_pay: Option<CceStringBool>,
 
     /// Deprecated (use `storage`): Docker data disk layout, e.g.
     /// `dockerThinpool=vgpaas/90%VG;kubernetesLV=vgpaas/10%VG;diskType=evs;lvType=linear`.
+    /// Immutable: CCE's update cannot carry it; create a new NodePool.
     #[serde(
         rename = "DockerLVMConfigOverride",
         default,
@@ -978,6 +1211,7 @@ pub struct CceNodeExtendParam {
     pub docker_lvm_config_override: Option<String>,
 
     /// Deprecated (use `containerBaseSize`): disk space per container in GiB, 10-500; 0 or unset: default.
+    /// Immutable: CCE's update cannot carry it; create a new NodePool.
     #[serde(
         rename = "dockerBaseSize",
         default,
@@ -988,6 +1222,7 @@ pub struct CceNodeExtendParam {
 
     /// Disk space per container in GiB, 10-500; 0 or unset: default (10 with Devicemapper,
     /// unlimited with OverlayFS). Cannot be changed by a pool update.
+    /// Immutable: CCE's update cannot carry it; create a new NodePool.
     #[serde(
         rename = "containerBaseSize",
         default,
@@ -997,6 +1232,7 @@ pub struct CceNodeExtendParam {
     pub container_base_size: Option<i64>,
 
     /// SSH public key of a single node; not supported for pools (use `login.sshKey`).
+    /// Immutable: CCE's update cannot carry it; create a new NodePool.
     #[serde(rename = "publicKey", default, skip_serializing_if = "Option::is_none")]
     pub public_key: Option<String>,
 
@@ -1025,6 +1261,7 @@ pub struct CceNodeExtendParam {
     pub node_image_id: Option<String>,
 
     /// Deprecated: billing mode; use `nodeTemplate.billingMode`.
+    /// Immutable: CCE cannot change the billing of a pool; create a new NodePool.
     #[serde(
         rename = "chargingMode",
         default,
@@ -1033,6 +1270,7 @@ pub struct CceNodeExtendParam {
     pub charging_mode: Option<i64>,
 
     /// `spot`: create spot instances (only with `billingMode` 0).
+    /// Immutable: CCE cannot change the billing of a pool; create a new NodePool.
     #[serde(
         rename = "marketType",
         default,
@@ -1054,6 +1292,7 @@ pub struct CceNodeExtendParam {
     pub agency_name: Option<String>,
 
     /// Memory reserved for Kubernetes components, in MiB (default depends on the flavor).
+    /// Immutable: CCE's update cannot carry it; create a new NodePool.
     #[serde(
         rename = "kubeReservedMem",
         default,
@@ -1062,6 +1301,7 @@ pub struct CceNodeExtendParam {
     pub kube_reserved_mem: Option<i64>,
 
     /// Memory reserved for system components, in MiB (default depends on the flavor).
+    /// Immutable: CCE's update cannot carry it; create a new NodePool.
     #[serde(
         rename = "systemReservedMem",
         default,
@@ -1071,6 +1311,7 @@ pub struct CceNodeExtendParam {
 
     /// CPU reserved for Kubernetes components, in millicores; with `systemReservedCpu` under 50%
     /// of the smallest flavor's CPU.
+    /// Immutable: CCE's update cannot carry it; create a new NodePool.
     #[serde(
         rename = "kubeReservedCpu",
         default,
@@ -1080,6 +1321,7 @@ pub struct CceNodeExtendParam {
 
     /// CPU reserved for system components, in millicores; with `kubeReservedCpu` under 50%
     /// of the smallest flavor's CPU.
+    /// Immutable: CCE's update cannot carry it; create a new NodePool.
     #[serde(
         rename = "systemReservedCpu",
         default,
@@ -1089,6 +1331,7 @@ pub struct CceNodeExtendParam {
 
     /// Process IDs reserved for Kubernetes components, 0-2097152; with `systemReservedPid`
     /// under 50% of the node's `kernel.pid_max`.
+    /// Immutable: CCE's update cannot carry it; create a new NodePool.
     #[serde(
         rename = "kubeReservedPid",
         default,
@@ -1099,6 +1342,7 @@ pub struct CceNodeExtendParam {
 
     /// Process IDs reserved for system daemons, 0-2097152; with `kubeReservedPid` under 50%
     /// of the node's `kernel.pid_max`.
+    /// Immutable: CCE's update cannot carry it; create a new NodePool.
     #[serde(
         rename = "systemReservedPid",
         default,
@@ -1109,6 +1353,7 @@ pub struct CceNodeExtendParam {
 
     /// Ephemeral storage reserved for Kubernetes components, in GiB; with `systemReservedStorage`
     /// under 50% of the container disk space.
+    /// Immutable: CCE's update cannot carry it; create a new NodePool.
     #[serde(
         rename = "kubeReservedStorage",
         default,
@@ -1118,6 +1363,7 @@ pub struct CceNodeExtendParam {
 
     /// Ephemeral storage reserved for system daemons, in GiB; with `kubeReservedStorage`
     /// under 50% of the container disk space.
+    /// Immutable: CCE's update cannot carry it; create a new NodePool.
     #[serde(
         rename = "systemReservedStorage",
         default,
@@ -1127,6 +1373,7 @@ pub struct CceNodeExtendParam {
 
     /// Node password of a single node (CCE shows it masked). DISCOURAGED: stored in etcd as
     /// written; use `login.sshKey`. Not reported for pools.
+    /// Immutable: CCE's update cannot carry it; create a new NodePool.
     #[serde(
         rename = "init-node-password",
         default,
@@ -1144,6 +1391,7 @@ pub struct CceNodeExtendParam {
     pub security_reinforcement_type: Option<CceSecurityReinforcement>,
 
     /// ECS metadata service (IMDS) tokens: `optional` (default; v1 and v2) or `required` (v2 only).
+    /// Immutable: CCE's update cannot carry it; create a new NodePool.
     #[serde(
         rename = "serverMetadataHttpTokens",
         default,
@@ -2299,8 +2547,170 @@ mod tests {
             }
         }
         assert_eq!(
-            rules, 36,
+            rules, 83,
             "number of CEL rules under spec.huawei changed; update the report"
+        );
+    }
+
+    /// `(rule, fieldPath)` of every transition rule on the schema node at `pointer`.
+    fn transition_rules(schema: &Value, pointer: &str) -> Vec<(String, String)> {
+        schema
+            .pointer(pointer)
+            .unwrap_or_else(|| panic!("no schema at {pointer}"))["x-kubernetes-validations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| r["rule"].as_str().is_some_and(|t| t.contains("oldSelf")))
+            .map(|r| {
+                (
+                    r["rule"].as_str().unwrap_or_default().to_string(),
+                    r["fieldPath"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// The schema node a rule's `fieldPath` (`.a.b` or `.a['b-c']`) names, below `node`.
+    fn at_field_path<'a>(mut node: &'a Value, field_path: &str) -> &'a Value {
+        let names = field_path
+            .replace("['", ".")
+            .replace("']", "")
+            .trim_start_matches('.')
+            .to_string();
+        for name in names.split('.') {
+            node = node
+                .pointer(&format!("/properties/{}", name.replace('/', "~1")))
+                .unwrap_or_else(|| panic!("{field_path}: no property {name}"));
+        }
+        node
+    }
+
+    #[test]
+    fn immutable_rule_text_catches_set_unset_and_change() {
+        let rule = unchanged(&["az"], "m".into());
+        assert_eq!(
+            rule.rule,
+            "has(self.az) == has(oldSelf.az) && (!has(self.az) || self.az == oldSelf.az)"
+        );
+        assert_eq!(rule.field_path.as_deref(), Some(".az"));
+        let nested = unchanged(&["extendParam", "init-node-password"], "m".into());
+        assert_eq!(
+            nested.rule,
+            "(has(self.extendParam) && has(self.extendParam.init__dash__node__dash__password)) \
+             == (has(oldSelf.extendParam) && has(oldSelf.extendParam.init__dash__node__dash__password)) \
+             && (!(has(self.extendParam) && has(self.extendParam.init__dash__node__dash__password)) \
+             || self.extendParam.init__dash__node__dash__password == oldSelf.extendParam.init__dash__node__dash__password)"
+        );
+        assert_eq!(
+            nested.field_path.as_deref(),
+            Some(".extendParam['init-node-password']")
+        );
+        assert_eq!(
+            unchanged_or(&["type"], "'vm'", "m".into()).rule,
+            "(has(self.type) ? self.type : 'vm') == (has(oldSelf.type) ? oldSelf.type : 'vm')"
+        );
+        for (name, cel) in [
+            ("maxPods", "maxPods"),
+            ("alpha.cce/preInstall", "alpha__dot__cce__slash__preInstall"),
+            (
+                "__system__cmkid",
+                "__underscores__system__underscores__cmkid",
+            ),
+        ] {
+            assert_eq!(cel_name(name), cel);
+        }
+        assert!(std::panic::catch_unwind(|| cel_name("ecs:performancetype")).is_err());
+    }
+
+    #[test]
+    fn fields_cce_cannot_update_are_guarded_and_documented() {
+        let schema = huawei_schema();
+        let template = "/properties/nodeTemplate";
+        let mut guarded: Vec<String> = Vec::new();
+        for (pointer, prefix) in [("", "spec.huawei"), (template, "spec.huawei.nodeTemplate")] {
+            let node = schema.pointer(pointer).expect("schema node");
+            for (rule, field_path) in transition_rules(&schema, pointer) {
+                if field_path.is_empty() || rule == "has(self.name) == has(oldSelf.name)" {
+                    continue;
+                }
+                let field = at_field_path(node, &field_path);
+                let description = field["description"].as_str().unwrap_or_default();
+                assert!(
+                    description.contains("Immutable"),
+                    "{prefix}{field_path} is guarded but its description does not say Immutable: {description}"
+                );
+                guarded.push(format!("{prefix}{field_path}"));
+            }
+        }
+        // What NodePoolUpdate cannot carry, and flavor/az (documented as not modifiable); the
+        // full derivation from the SDK is tests/sdk/check_immutable.py.
+        for field in [
+            "spec.huawei.type",
+            "spec.huawei.annotations",
+            "spec.huawei.podSecurityGroups",
+            "spec.huawei.nodeTemplate.flavor",
+            "spec.huawei.nodeTemplate.az",
+            "spec.huawei.nodeTemplate.billingMode",
+            "spec.huawei.nodeTemplate.volumeConfig",
+            "spec.huawei.nodeTemplate.hostnameConfig",
+            "spec.huawei.nodeTemplate.nodeNicSpec.extNics",
+            "spec.huawei.nodeTemplate.extendParam.maxPods",
+            "spec.huawei.nodeTemplate.extendParam['init-node-password']",
+        ] {
+            assert!(
+                guarded.iter().any(|g| g == field),
+                "{field} is not guarded: {guarded:#?}"
+            );
+        }
+        // And what it can carry is not.
+        for field in [
+            "os",
+            "login",
+            "rootVolume",
+            "dataVolumes",
+            "taints",
+            "k8sTags",
+            "userTags",
+        ] {
+            let field = format!("spec.huawei.nodeTemplate.{field}");
+            assert!(!guarded.contains(&field), "{field} can change in place");
+        }
+        assert!(
+            !guarded
+                .iter()
+                .any(|g| g.contains("initialNodeCount") || g.contains("autoscaling")),
+            "counts and autoscaling change in place"
+        );
+    }
+
+    #[test]
+    fn user_tags_leave_room_for_the_owner_tags() {
+        assert_eq!(CCE_MAX_USER_TAGS, 8);
+        assert_eq!(CCE_MAX_SPEC_USER_TAGS, 6);
+        let schema = huawei_schema();
+        let tags = "/properties/nodeTemplate/properties/userTags";
+        let rules = |pointer: &str| -> Vec<String> {
+            schema.pointer(pointer).expect("schema node")["x-kubernetes-validations"]
+                .as_array()
+                .expect("rules")
+                .iter()
+                .map(|r| r["rule"].as_str().expect("rule").to_string())
+                .collect()
+        };
+        assert_eq!(schema.pointer(&format!("{tags}/maxItems")), Some(&json!(8)));
+        assert!(rules(tags).contains(&"self.size() <= 6".to_string()));
+        let key = format!("{tags}/items/properties/key");
+        assert!(
+            rules(&key)
+                .contains(&"!(self in ['nodepool-owner-uid', 'nodepool-owner'])".to_string())
+        );
+        assert_eq!(
+            schema.pointer(&format!("{key}/maxLength")),
+            Some(&json!(36))
+        );
+        assert_eq!(
+            schema.pointer(&format!("{tags}/items/properties/value/maxLength")),
+            Some(&json!(43))
         );
     }
 

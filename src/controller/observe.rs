@@ -137,5 +137,18 @@ fn claims(
             recorded_by = Some(name);
         }
     }
+    // A mark naming a NodePool this controller cannot see (it watches one namespace) may be
+    // a live NodePool of another team: refused as well. Only a controller that watches every
+    // namespace can tell that the marked NodePool is gone (a hand-over after its release).
+    if marked_for.is_none()
+        && ctx.config.namespace.is_some()
+        && let Some(o) = pool.owner.as_ref().filter(|o| o.uid != uid)
+    {
+        marked_for = Some(format!(
+            "{} (UID {}, outside this controller's namespace)",
+            o.name.as_deref().unwrap_or("unknown"),
+            o.uid
+        ));
+    }
     (recorded_by, marked_for)
 }

@@ -79,6 +79,8 @@ pub struct Ctl<'a> {
     pub log: Option<&'a Path>,
     /// `RUST_LOG` of the controller.
     pub rust_log: &'a str,
+    /// `--resync-seconds` (how often a steady pool is read again).
+    pub resync: &'a str,
     /// More flags.
     pub extra: Vec<String>,
     /// The kubeconfig the controller uses (the administrator's when `None`).
@@ -93,6 +95,7 @@ impl<'a> Ctl<'a> {
             http_addr: "127.0.0.1:0".into(),
             log: None,
             rust_log: "info,kube=warn",
+            resync: "20",
             extra: Vec::new(),
             kubeconfig: None,
         }
@@ -117,7 +120,7 @@ impl<'a> Ctl<'a> {
             .args(["run", "--namespace", self.namespace])
             .args(["--huawei-endpoint", self.endpoint])
             .args(["--alibaba-endpoint", self.endpoint])
-            .args(["--poll-seconds", "0.3", "--resync-seconds", "20"])
+            .args(["--poll-seconds", "0.3", "--resync-seconds", self.resync])
             .args(["--backoff-seconds", "0.3", "--backoff-max-seconds", "2"])
             .args(["--create-grace-seconds", "3"])
             .args(["--cloud-rate", "200", "--cloud-burst", "200"])

@@ -126,7 +126,7 @@ async fn a_foreign_pool_of_the_same_name_is_never_adopted_changed_or_deleted() {
         wait_gone(&api, name).await;
         let pools = pools_named(provider.as_ref(), cluster, name).await;
         assert_eq!(pools.len(), 1, "{name}: the foreign pool stays");
-        assert_eq!(pools[0].cloud_phase.as_str() == "Deleting", false);
+        assert_ne!(pools[0].cloud_phase, "Deleting", "{name}");
     }
     ns.delete().await;
 }

@@ -35,7 +35,7 @@ pub enum Error {
         cluster: String,
         /// The cloud's answer.
         #[source]
-        source: CloudError,
+        source: Box<CloudError>,
     },
     /// The cloud has not finished a delete within the delete timeout.
     #[error(
@@ -119,7 +119,7 @@ impl Error {
             Error::ClusterNotFound {
                 cloud: e.cloud(),
                 cluster: cluster.to_string(),
-                source: e,
+                source: Box::new(e),
             }
         } else {
             Error::Cloud(e)

@@ -316,13 +316,13 @@ pub fn plan(f: &Facts<'_>, seen: Seen) -> Plan {
         Seen::Nothing if f.read_only => Plan::Stall(Stall::ReadOnlyWithoutId),
         Seen::Nothing => Plan::Paused,
         Seen::Pool(pool) => {
-            if let Some(owner) = pool.owner.as_ref().filter(|o| o.uid != f.uid) {
-                if !f.read_only {
-                    return Plan::Stall(Stall::OwnedByOther {
-                        id: pool.id.clone(),
-                        owner: owner.name.clone().unwrap_or_else(|| owner.uid.clone()),
-                    });
-                }
+            if let Some(owner) = pool.owner.as_ref().filter(|o| o.uid != f.uid)
+                && !f.read_only
+            {
+                return Plan::Stall(Stall::OwnedByOther {
+                    id: pool.id.clone(),
+                    owner: owner.name.clone().unwrap_or_else(|| owner.uid.clone()),
+                });
             }
             if f.read_only {
                 return Plan::Observe {

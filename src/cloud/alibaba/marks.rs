@@ -57,7 +57,7 @@ pub fn set_owner_tags(body: &mut Map<String, Value>, owner: Owner<'_>) {
     group.insert("tags".into(), Value::Array(tags));
 }
 
-fn pairs<'a>(v: Option<&'a Value>) -> impl Iterator<Item = (&'a str, &'a str)> {
+fn pairs(v: Option<&Value>) -> impl Iterator<Item = (&str, &str)> {
     v.and_then(Value::as_array)
         .into_iter()
         .flatten()

@@ -144,6 +144,20 @@ pub fn huawei_update(spec: &HuaweiNodePool, owner: Owner<'_>) -> PoolUpdate {
                 template.insert((*to).to_string(), v.clone());
             }
         }
+        // The primary NIC's subnets are the part of `nodeNicSpec` an update can change.
+        if let Some(Value::Object(nic)) = t.pointer("/nodeNicSpec/primaryNic") {
+            let kept: Map<String, Value> = nic
+                .iter()
+                .filter(|(k, _)| matches!(k.as_str(), "subnetId" | "subnetList"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            if !kept.is_empty() {
+                template.insert(
+                    "nodeNicSpecUpdate".into(),
+                    json!({"primaryNic": Value::Object(kept)}),
+                );
+            }
+        }
         if let Some(Value::Object(params)) = t.get("extendParam") {
             let kept: Map<String, Value> = params
                 .iter()
@@ -303,6 +317,59 @@ mod tests {
         );
         assert!(u.body["spec"].get("nodeManagement").is_none());
         assert!(u.body["spec"].get("initialNodeCount").is_none());
+    }
+
+    #[test]
+    fn cce_bodies_carry_the_owner_mark_and_clear_what_the_spec_removed() {
+        let spec = huawei(json!({}));
+        let create = huawei_create(&spec, WEB);
+        let mark = huawei::marks::owner(&create["spec"]).expect("marked");
+        assert_eq!(mark.uid, "uid-1");
+        assert_eq!(mark.name.as_deref(), Some("team-a_web"));
+        let bare = huawei(json!({"nodeTemplate": {"flavor": "s6.large.2", "az": "cn-north-4a"}}));
+        let u = huawei_update(&bare, WEB);
+        let t = &u.body["spec"]["nodeTemplate"];
+        assert_eq!(t["taints"], json!([]), "removed taints are cleared");
+        assert_eq!(t["k8sTags"], json!({}), "removed labels are cleared");
+        assert_eq!(
+            t["userTags"].as_array().map(Vec::len),
+            Some(2),
+            "only the owner mark: the user's tags were removed"
+        );
+        let nic = huawei(json!({"nodeTemplate": {
+            "flavor": "s6.large.2", "az": "cn-north-4a",
+            "nodeNicSpec": {"primaryNic": {"subnetId": "sub-2", "fixedIps": ["10.0.0.9"]}}
+        }}));
+        let u = huawei_update(&nic, WEB);
+        assert_eq!(
+            u.body["spec"]["nodeTemplate"]["nodeNicSpecUpdate"],
+            json!({"primaryNic": {"subnetId": "sub-2"}})
+        );
+    }
+
+    #[test]
+    fn desired_managed_fields_follow_the_spec_and_leave_autoscaled_counts_out() {
+        let d = desired(CloudSpec::Huawei(&huawei(json!({}))), WEB);
+        assert_eq!(d.node_count, Some(3));
+        assert_eq!(d.labels["team"], "web");
+        assert!(d.tags.is_empty(), "the owner mark is not a user tag");
+        let auto =
+            huawei(json!({"autoscaling": {"enable": true, "minNodeCount": 1, "maxNodeCount": 5}}));
+        assert_eq!(desired(CloudSpec::Huawei(&auto), WEB).node_count, None);
+        let a = desired(CloudSpec::Alibaba(&alibaba(json!({}))), WEB);
+        assert_eq!(a.node_count, Some(2));
+        assert_eq!(a.tags["team"], "web");
+        assert_eq!(a.labels["a"], "b");
+    }
+
+    #[test]
+    fn ack_update_clears_labels_and_taints_the_spec_removed() {
+        let u = alibaba_update(
+            &alibaba(json!({"kubernetesConfig": {"runtime": "containerd"}})),
+            WEB,
+        );
+        assert_eq!(u.body["kubernetes_config"]["labels"], json!([]));
+        assert_eq!(u.body["kubernetes_config"]["taints"], json!([]));
     }
 
     #[test]

@@ -4,16 +4,27 @@
 # packages and the Rust components for linting. Safe to run again.
 set -euo pipefail
 
+# NODEPOOL_PREREQS_FORCE="pkg ..." installs these packages as if they were missing (used by
+# tests/env/check-prereqs.sh to run the install branch where everything is present).
 missing=()
-command -v openssl >/dev/null || missing+=(openssl)
-command -v curl >/dev/null || missing+=(curl)
-command -v ss >/dev/null || missing+=(iproute2)
-command -v lua5.1 >/dev/null || missing+=(lua5.1)
+need() { [[ " ${missing[*]} " == *" $1 "* ]] || missing+=("$1"); }
+for pkg in ${NODEPOOL_PREREQS_FORCE:-}; do need "$pkg"; done
+command -v openssl >/dev/null || need openssl
+command -v curl >/dev/null || need curl
+command -v ss >/dev/null || need iproute2
+command -v lua5.1 >/dev/null || need lua5.1
 if [ ${#missing[@]} -gt 0 ]; then
   echo "prereqs: installing ${missing[*]} from Debian" >&2
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq >&2 || true
-  $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  # As root: apt-get directly (a fresh container has no sudo); otherwise through sudo.
+  # `env` sets the variable for apt-get in both cases (`$SUDO VAR=x cmd` with an empty $SUDO
+  # would run a command named "VAR=x").
+  SUDO=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "prereqs: installing ${missing[*]} needs root or sudo" >&2; exit 1; }
+    SUDO=(sudo)
+  fi
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || true
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
 fi
 for tool in go cargo python3; do
   command -v "$tool" >/dev/null || { echo "prereqs: $tool is required" >&2; exit 1; }

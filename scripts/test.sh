@@ -12,6 +12,7 @@ step() { echo; echo "==> $* ($(( $(date +%s) - start ))s)"; }
 
 step "prerequisites"
 scripts/prereqs.sh
+tests/env/check-prereqs.sh
 
 step "format and lints"
 cargo fmt --all -- --check

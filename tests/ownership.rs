@@ -12,22 +12,46 @@ use std::time::Duration;
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use nodepool_controller::cloud::{CloudPool, NodePoolProvider, PoolUpdate};
 use nodepool_controller::crd::NodePool;
-use serde_json::{Value, json};
+use serde_json::json;
 
-/// A pool of `name` made outside the controller (the console, Terraform, another tool): the
-/// cloud's own create body without any owner mark.
-async fn foreign_pool(provider: &dyn NodePoolProvider, manifest: &Value, name: &str) -> String {
-    let np: NodePool = serde_json::from_value(manifest.clone()).expect("NodePool");
-    let (cluster, body) = match (&np.spec.huawei, &np.spec.alibaba) {
-        (Some(h), _) => (HW_CLUSTER, h.create_body(name)),
-        (_, Some(a)) => (ALI_CLUSTER, a.create_body(name)),
-        _ => unreachable!("a cloud"),
-    };
-    provider
-        .create(cluster, &body)
-        .await
-        .expect("a pool made outside Kubernetes")
-        .id
+/// A pool of `name` made outside the controller (the console, Terraform, a script) through the
+/// cloud's official SDK (`tests/sdk/foreign_pool.py`): no owner mark. Returns its ID.
+fn foreign_pool(sim: &str, cloud: &str, name: &str, count: u32) -> String {
+    let python = std::env::var("NODEPOOL_SDK_PYTHON").unwrap_or_else(|_| {
+        panic!(
+            "NODEPOOL_SDK_PYTHON is not set: this test makes foreign pools with the official cloud \
+             SDKs; run it through scripts/test.sh (it exports the SDK virtualenv's python)"
+        )
+    });
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk/foreign_pool.py");
+    let out = std::process::Command::new(python)
+        .args([script, sim, cloud, name, &count.to_string()])
+        .env("CLOUDSIM_HW_AK", HW_AK)
+        .env("CLOUDSIM_HW_SK", HW_SK)
+        .env("CLOUDSIM_HW_PROJECT", PROJECT)
+        .env("CLOUDSIM_HW_CLUSTER", HW_CLUSTER)
+        .env("CLOUDSIM_ALI_AK", ALI_AK)
+        .env("CLOUDSIM_ALI_SK", ALI_SK)
+        .env("CLOUDSIM_ALI_CLUSTER", ALI_CLUSTER)
+        .output()
+        .expect("the SDK script runs");
+    assert!(
+        out.status.success(),
+        "foreign_pool.py {cloud} {name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+async fn set_paused(api: &Api<NodePool>, name: &str, paused: bool) {
+    let value = if paused { json!("true") } else { json!(null) };
+    api.patch(
+        name,
+        &PatchParams::default(),
+        &Patch::Merge(json!({"metadata": {"annotations": {"cloud.nodepool.dev/paused": value}}})),
+    )
+    .await
+    .expect("annotate");
 }
 
 fn stalled_reason(np: Option<&NodePool>) -> Option<String> {
@@ -89,9 +113,24 @@ async fn a_foreign_pool_of_the_same_name_is_never_adopted_changed_or_deleted() {
         )
         .await;
     }
+    // Held still (paused) while the quota is lifted and the foreign pools appear, so that the
+    // NodePools' next attempt meets them.
+    for (name, _, _, _) in &cases {
+        set_paused(&api, name, true).await;
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
     sim_put_faults(&sim, json!({})).await;
-    for (name, manifest, provider, _) in &cases {
-        foreign_pool(provider.as_ref(), manifest, name).await;
+    for (name, manifest, _, _) in &cases {
+        let cloud = if manifest["spec"].get("huawei").is_some() {
+            "huawei"
+        } else {
+            "alibaba"
+        };
+        let id = foreign_pool(&sim, cloud, name, 1);
+        assert!(!id.is_empty(), "{name}: the SDK made a pool");
+    }
+    for (name, _, _, _) in &cases {
+        set_paused(&api, name, false).await;
     }
     for (name, _, provider, cluster) in &cases {
         let np = wait_stalled(&api, name, "NameTaken").await;
@@ -128,6 +167,56 @@ async fn a_foreign_pool_of_the_same_name_is_never_adopted_changed_or_deleted() {
         assert_eq!(pools.len(), 1, "{name}: the foreign pool stays");
         assert_ne!(pools[0].cloud_phase, "Deleting", "{name}");
     }
+    ns.delete().await;
+}
+
+#[tokio::test]
+async fn a_foreign_pool_made_before_the_nodepool_is_never_taken() {
+    let client = common::client().await;
+    let ns = common::TestNamespace::new(&client, "own-early").await;
+    let (_sim, sim) = start_sim();
+    create_secrets(&client, &ns.name).await;
+    let api: Api<NodePool> = Api::namespaced(client.clone(), &ns.name);
+    let early = foreign_pool(&sim, "huawei", "early", 2);
+    let early_ack = foreign_pool(&sim, "alibaba", "early-ack", 2);
+    let _controller = Ctl::new(&ns.name, &sim).start();
+    create(&api, huawei_pool("early", 1)).await;
+    create(&api, alibaba_pool("early-ack", 1)).await;
+    for (name, id) in [("early", &early), ("early-ack", &early_ack)] {
+        let np = wait_stalled(&api, name, "NameTaken").await;
+        let msg = &condition(&np, "Stalled").expect("Stalled").message;
+        assert!(msg.contains(id.as_str()), "{msg}");
+    }
+    for cloud in ["huawei", "alibaba"] {
+        assert_eq!(
+            sim_count(&sim, cloud, |op, _| matches!(
+                op,
+                "CreateNodePool"
+                    | "CreateClusterNodePool"
+                    | "UpdateNodePool"
+                    | "ModifyClusterNodePool"
+            ))
+            .await,
+            1,
+            "{cloud}: only the foreign create and no update: nothing from the controller"
+        );
+    }
+    let cce = huawei_client(&sim);
+    let ack = alibaba_client(&sim);
+    assert_eq!(
+        one_pool(cce.as_ref(), HW_CLUSTER, "early")
+            .await
+            .nodes
+            .desired,
+        Some(2)
+    );
+    assert_eq!(
+        one_pool(ack.as_ref(), ALI_CLUSTER, "early-ack")
+            .await
+            .nodes
+            .desired,
+        Some(2)
+    );
     ns.delete().await;
 }
 
@@ -464,5 +553,138 @@ async fn a_paused_nodepool_is_not_deleted_at_the_cloud_until_unpaused() {
             .await
             .is_empty()
     );
+    ns.delete().await;
+}
+
+#[tokio::test]
+async fn a_read_only_nodepool_mirrors_a_pool_and_never_changes_or_deletes_it() {
+    let client = common::client().await;
+    let ns = common::TestNamespace::new(&client, "own-readonly").await;
+    let (_sim, sim) = start_sim();
+    create_secrets(&client, &ns.name).await;
+    let api: Api<NodePool> = Api::namespaced(client.clone(), &ns.name);
+    let id = foreign_pool(&sim, "huawei", "tf-pool", 2);
+    let id_ack = foreign_pool(&sim, "alibaba", "tf-pool-ack", 2);
+    let _controller = Ctl::new(&ns.name, &sim).start();
+    for (mut m, id) in [
+        (huawei_pool("mirror", 5), &id),
+        (alibaba_pool("mirror-ack", 5), &id_ack),
+    ] {
+        m["metadata"]["annotations"] = json!({
+            "cloud.nodepool.dev/adopt-id": id, "cloud.nodepool.dev/read-only": "true"
+        });
+        create(&api, m).await;
+    }
+    for (name, id) in [("mirror", &id), ("mirror-ack", &id_ack)] {
+        let np = wait_for(&api, name, "mirroring", Duration::from_secs(30), |n| {
+            n.and_then(|n| n.status.as_ref()).is_some_and(|s| {
+                s.current_node_count == Some(2) && s.id.as_deref() == Some(id.as_str())
+            })
+        })
+        .await
+        .expect("present");
+        assert_eq!(
+            np.status.and_then(|s| s.desired_node_count),
+            Some(2),
+            "{name}"
+        );
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for name in ["mirror", "mirror-ack"] {
+        api.delete(name, &DeleteParams::default())
+            .await
+            .expect("delete");
+        wait_gone(&api, name).await;
+    }
+    for cloud in ["huawei", "alibaba"] {
+        assert_eq!(
+            sim_count(&sim, cloud, |op, _| matches!(
+                op,
+                "UpdateNodePool"
+                    | "DeleteNodePool"
+                    | "ScaleNodePool"
+                    | "ModifyClusterNodePool"
+                    | "DeleteClusterNodepool"
+            ))
+            .await,
+            0,
+            "{cloud}: a read-only NodePool sends nothing"
+        );
+    }
+    let cce = huawei_client(&sim);
+    let pool = one_pool(cce.as_ref(), HW_CLUSTER, "tf-pool").await;
+    assert_eq!(
+        (pool.nodes.desired, pool.owner),
+        (Some(2), None),
+        "unchanged, unmarked"
+    );
+    let ack = alibaba_client(&sim);
+    let pool = one_pool(ack.as_ref(), ALI_CLUSTER, "tf-pool-ack").await;
+    assert_eq!(
+        (pool.nodes.desired, pool.owner),
+        (Some(2), None),
+        "unchanged, unmarked"
+    );
+    ns.delete().await;
+}
+
+#[tokio::test]
+async fn a_pool_deleted_outside_is_recreated_or_reported_and_a_missing_cluster_stalls() {
+    let client = common::client().await;
+    let ns = common::TestNamespace::new(&client, "own-missing").await;
+    let (_sim, sim) = start_sim();
+    create_secrets(&client, &ns.name).await;
+    let mut ctl = Ctl::new(&ns.name, &sim);
+    ctl.resync = "1";
+    let _controller = ctl.start();
+    let api: Api<NodePool> = Api::namespaced(client.clone(), &ns.name);
+    let mut report = alibaba_pool("gone-report", 0);
+    report["spec"]["whenMissing"] = json!("Report");
+    for m in [huawei_pool("gone", 0), report] {
+        create(&api, m).await;
+    }
+    let cce = huawei_client(&sim);
+    let ack = alibaba_client(&sim);
+    let first = wait_ready(&api, "gone", 1)
+        .await
+        .status
+        .and_then(|s| s.id)
+        .expect("id");
+    let first_ack = wait_ready(&api, "gone-report", 1)
+        .await
+        .status
+        .and_then(|s| s.id)
+        .expect("id");
+    cce.delete(HW_CLUSTER, &first)
+        .await
+        .expect("deleted at the console");
+    ack.delete(ALI_CLUSTER, &first_ack)
+        .await
+        .expect("deleted at the console");
+    // Recreate (the default): a new pool, with the mark, and the NodePool records it.
+    let np = wait_for(&api, "gone", "a new pool", Duration::from_secs(60), |n| {
+        n.and_then(|n| n.status.as_ref()?.id.as_deref())
+            .is_some_and(|id| id != first)
+            && ready_at(n, 1)
+    })
+    .await
+    .expect("present");
+    let pools = pools_named(cce.as_ref(), HW_CLUSTER, "gone").await;
+    assert_eq!(pools.len(), 1);
+    assert_eq!(Some(pools[0].id.clone()), np.status.and_then(|s| s.id));
+    wait_event(&client, &ns.name, "gone", "CloudPoolMissing").await;
+    // Report: stalls, nothing is created.
+    wait_stalled(&api, "gone-report", "CloudPoolDeleted").await;
+    assert!(
+        pools_named(ack.as_ref(), ALI_CLUSTER, "gone-report")
+            .await
+            .is_empty()
+    );
+    // A cluster that does not exist is its own error, not "pool gone".
+    let mut lost = huawei_pool("nocluster", 1);
+    lost["spec"]["huawei"]["clusterId"] = json!("00000000-0000-0000-0000-000000000000");
+    create(&api, lost).await;
+    let np = wait_stalled(&api, "nocluster", "ClusterNotFound").await;
+    assert!(np.status.and_then(|s| s.id).is_none());
     ns.delete().await;
 }

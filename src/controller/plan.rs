@@ -191,7 +191,7 @@ impl Stall {
                 }
             ),
             Stall::OwnedByOther { id, owner } => format!(
-                "the cloud pool {id} carries the owner mark of NodePool {owner}: this NodePool does not change or delete it; release it from {owner} first (deletionPolicy: Orphan, then delete {owner})"
+                "the cloud pool {id} carries the owner mark of NodePool {owner}: this NodePool does not change or delete it; to hand it over, release it from that NodePool first (deletionPolicy: Orphan, then delete it)"
             ),
             Stall::AdoptTaken { id, by } => format!(
                 "the cloud pool {id} named by {ANNOTATION_ADOPT_ID} is already managed by NodePool {by}; release it there first (deletionPolicy: Orphan, then delete it)"

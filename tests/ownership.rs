@@ -688,3 +688,55 @@ async fn a_pool_deleted_outside_is_recreated_or_reported_and_a_missing_cluster_s
     assert!(np.status.and_then(|s| s.id).is_none());
     ns.delete().await;
 }
+
+#[tokio::test]
+async fn an_ack_pool_with_nodes_is_emptied_before_its_delete_unless_forced() {
+    let client = common::client().await;
+    let ns = common::TestNamespace::new(&client, "own-ackdel").await;
+    let (_sim, sim) = start_sim();
+    create_secrets(&client, &ns.name).await;
+    let _controller = Ctl::new(&ns.name, &sim).start();
+    let api: Api<NodePool> = Api::namespaced(client.clone(), &ns.name);
+    let mut forced = alibaba_pool("forced", 2);
+    forced["spec"]["alibaba"]["forceDelete"] = json!(true);
+    create(&api, forced).await;
+    create(&api, alibaba_pool("drained", 2)).await;
+    for name in ["forced", "drained"] {
+        wait_ready(&api, name, 1).await;
+    }
+    let modifies = || {
+        sim_count(&sim, "alibaba", |op, o| {
+            op == "ModifyClusterNodePool" && o == "ok"
+        })
+    };
+    let before = modifies().await;
+    api.delete("forced", &DeleteParams::default())
+        .await
+        .expect("delete");
+    wait_gone(&api, "forced").await;
+    assert_eq!(
+        modifies().await,
+        before,
+        "forced: deleted with its nodes, no scale-in"
+    );
+    api.delete("drained", &DeleteParams::default())
+        .await
+        .expect("delete");
+    wait_gone(&api, "drained").await;
+    assert_eq!(
+        modifies().await,
+        before + 1,
+        "drained: one scale to zero first"
+    );
+    wait_event(&client, &ns.name, "drained", "ScalingToZero").await;
+    let ack = alibaba_client(&sim);
+    for name in ["forced", "drained"] {
+        assert!(
+            pools_named(ack.as_ref(), ALI_CLUSTER, name)
+                .await
+                .is_empty(),
+            "{name}: gone at the cloud"
+        );
+    }
+    ns.delete().await;
+}

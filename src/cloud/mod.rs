@@ -26,6 +26,7 @@ pub mod http;
 pub mod huawei;
 pub mod ratelimit;
 pub mod sign;
+mod tags;
 
 pub use error::{ApiError, Cloud, ErrorKind};
 

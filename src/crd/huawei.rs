@@ -28,9 +28,9 @@ use serde_json::Value;
 use super::CCE_NAME_RULE;
 
 /// Key of the CCE user tag (`nodeTemplate.userTags`) the controller adds with the NodePool's UID.
-pub const CCE_OWNER_UID_TAG: &str = "nodepool-owner-uid";
+pub const CCE_OWNER_UID_TAG: &str = crate::cloud::huawei::marks::OWNER_UID_TAG;
 /// Key of the CCE user tag (`nodeTemplate.userTags`) the controller adds naming the NodePool.
-pub const CCE_OWNER_TAG: &str = "nodepool-owner";
+pub const CCE_OWNER_TAG: &str = crate::cloud::huawei::marks::OWNER_TAG;
 /// CCE's limit on `nodeTemplate.userTags`, owner tags included: "keys must be unique; the
 /// number of user tags CCE supports depends on the region, at most 8" (CCE API reference,
 /// CreateNodePool, `NodeSpec.userTags`, <https://support.huaweicloud.com/api-cce/cce_02_0354.html>;

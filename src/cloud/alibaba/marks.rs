@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::cloud::{Managed, Owner, OwnerMark, Taint, shorten};
+use crate::cloud::{Managed, Owner, OwnerMark, shorten, tags};
 
 /// Tag carrying the UID of the NodePool that owns the pool.
 pub const OWNER_UID_TAG: &str = crate::crd::OWNER_TAG;
@@ -36,51 +36,19 @@ pub fn set_owner_tags(body: &mut Map<String, Value>, owner: Owner<'_>) {
     let group = body
         .entry("scaling_group")
         .or_insert_with(|| Value::Object(Map::new()));
-    let Some(group) = group.as_object_mut() else {
-        return;
-    };
-    let mut tags: Vec<Value> = group
-        .get("tags")
-        .and_then(Value::as_array)
-        .map(|tags| {
-            tags.iter()
-                .filter(|t| {
-                    !t.get("key")
-                        .and_then(Value::as_str)
-                        .is_some_and(is_owner_key)
-                })
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default();
-    tags.extend(owner_tags(owner));
-    group.insert("tags".into(), Value::Array(tags));
-}
-
-fn pairs(v: Option<&Value>) -> impl Iterator<Item = (&str, &str)> {
-    v.and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|t| {
-            Some((
-                t.get("key")?.as_str()?,
-                t.get("value").and_then(Value::as_str).unwrap_or(""),
-            ))
-        })
+    if let Some(group) = group.as_object_mut() {
+        let tags = tags::with_marks(group.get("tags"), is_owner_key, owner_tags(owner));
+        group.insert("tags".into(), tags);
+    }
 }
 
 /// The owner mark of an ACK pool object (snake_case, as listed), if it carries one.
 pub fn owner(pool: &Value) -> Option<OwnerMark> {
-    let mut uid = None;
-    let mut name = None;
-    for (k, v) in pairs(pool.pointer("/scaling_group/tags")) {
-        match k {
-            OWNER_UID_TAG => uid = Some(v.to_owned()),
-            OWNER_TAG => name = Some(v.to_owned()),
-            _ => {}
-        }
-    }
-    uid.map(|uid| OwnerMark { uid, name })
+    tags::owner(
+        pool.pointer("/scaling_group/tags"),
+        OWNER_UID_TAG,
+        OWNER_TAG,
+    )
 }
 
 /// Whether ACK's autoscaler owns the pool's node count.
@@ -92,37 +60,19 @@ pub fn autoscaled(pool: &Value) -> bool {
 
 /// The managed fields of an ACK pool object (a create body or a pool the cloud reports).
 pub fn managed(pool: &Value) -> Managed {
-    let labels = pairs(pool.pointer("/kubernetes_config/labels"))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    let taints = pool
-        .pointer("/kubernetes_config/taints")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|t| Taint {
-            key: t["key"].as_str().unwrap_or_default().to_owned(),
-            value: t["value"].as_str().unwrap_or_default().to_owned(),
-            effect: t["effect"].as_str().unwrap_or_default().to_owned(),
-        })
-        .collect();
-    let tags = pairs(pool.pointer("/scaling_group/tags"))
-        .filter(|(k, _)| !is_owner_key(k))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    let node_count = pool
-        .pointer("/scaling_group/desired_size")
-        .or_else(|| pool.get("count"))
-        .and_then(|v| match v {
-            Value::Number(n) => n.as_i64(),
-            Value::String(s) => s.parse().ok(),
-            _ => None,
-        });
     Managed {
-        labels,
-        taints,
-        tags,
-        node_count,
+        labels: tags::pairs(pool.pointer("/kubernetes_config/labels"))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        taints: tags::taints(pool.pointer("/kubernetes_config/taints")),
+        tags: tags::pairs(pool.pointer("/scaling_group/tags"))
+            .filter(|(k, _)| !is_owner_key(k))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        node_count: pool
+            .pointer("/scaling_group/desired_size")
+            .or_else(|| pool.get("count"))
+            .and_then(tags::count),
     }
 }
 

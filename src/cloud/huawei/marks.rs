@@ -15,7 +15,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::cloud::{Managed, Owner, OwnerMark, Taint, shorten};
+use crate::cloud::{Managed, Owner, OwnerMark, shorten, tags};
 
 /// User tag carrying the UID of the NodePool that owns the pool.
 pub const OWNER_UID_TAG: &str = "nodepool-owner-uid";
@@ -43,49 +43,17 @@ pub fn owner_tags(owner: Owner<'_>) -> [Value; 2] {
 /// spec's own tags plus the owner tags. Always present, so that an update also clears tags the
 /// spec no longer has (CCE: an absent `userTags` leaves them, a list replaces them).
 pub fn set_owner_tags(template: &mut Map<String, Value>, owner: Owner<'_>) {
-    let mut tags: Vec<Value> = template
-        .get("userTags")
-        .and_then(Value::as_array)
-        .map(|tags| {
-            tags.iter()
-                .filter(|t| {
-                    !t.get("key")
-                        .and_then(Value::as_str)
-                        .is_some_and(is_owner_key)
-                })
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default();
-    tags.extend(owner_tags(owner));
-    template.insert("userTags".into(), Value::Array(tags));
-}
-
-fn tag_pairs(spec: &Value) -> impl Iterator<Item = (&str, &str)> {
-    spec.pointer("/nodeTemplate/userTags")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|t| {
-            Some((
-                t.get("key")?.as_str()?,
-                t.get("value").and_then(Value::as_str).unwrap_or(""),
-            ))
-        })
+    let tags = tags::with_marks(template.get("userTags"), is_owner_key, owner_tags(owner));
+    template.insert("userTags".into(), tags);
 }
 
 /// The owner mark in a CCE pool `spec`, if it carries one.
 pub fn owner(spec: &Value) -> Option<OwnerMark> {
-    let mut uid = None;
-    let mut name = None;
-    for (k, v) in tag_pairs(spec) {
-        match k {
-            OWNER_UID_TAG => uid = Some(v.to_owned()),
-            OWNER_TAG => name = Some(v.to_owned()),
-            _ => {}
-        }
-    }
-    uid.map(|uid| OwnerMark { uid, name })
+    tags::owner(
+        spec.pointer("/nodeTemplate/userTags"),
+        OWNER_UID_TAG,
+        OWNER_TAG,
+    )
 }
 
 /// Whether CCE's autoscaler owns the pool's node count.
@@ -93,46 +61,25 @@ pub fn autoscaled(spec: &Value) -> bool {
     spec.pointer("/autoscaling/enable").and_then(Value::as_bool) == Some(true)
 }
 
-fn count(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    }
-}
-
 /// The managed fields of a CCE pool `spec` (the create body's `spec` or a pool the cloud
 /// reports).
 pub fn managed(spec: &Value) -> Managed {
-    let template = spec.get("nodeTemplate");
-    let labels = template
-        .and_then(|t| t.get("k8sTags"))
+    let labels = spec
+        .pointer("/nodeTemplate/k8sTags")
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
         .filter(|(k, _)| !k.starts_with(SYSTEM_LABEL_PREFIX))
         .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
         .collect();
-    let taints = template
-        .and_then(|t| t.get("taints"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|t| Taint {
-            key: t["key"].as_str().unwrap_or_default().to_owned(),
-            value: t["value"].as_str().unwrap_or_default().to_owned(),
-            effect: t["effect"].as_str().unwrap_or_default().to_owned(),
-        })
-        .collect();
-    let tags = tag_pairs(spec)
-        .filter(|(k, _)| !is_owner_key(k))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
     Managed {
         labels,
-        taints,
-        tags,
-        node_count: spec.get("initialNodeCount").and_then(count),
+        taints: tags::taints(spec.pointer("/nodeTemplate/taints")),
+        tags: tags::pairs(spec.pointer("/nodeTemplate/userTags"))
+            .filter(|(k, _)| !is_owner_key(k))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        node_count: spec.get("initialNodeCount").and_then(tags::count),
     }
 }
 

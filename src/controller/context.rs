@@ -335,7 +335,6 @@ impl Context {
                     let mut cfg = AlibabaConfig::new(&a.region_id);
                     cfg.endpoint = self.config.alibaba_endpoint.clone();
                     cfg.http = self.config.http.clone();
-                    cfg.force_delete = a.force_delete();
                     Arc::new(AlibabaClient::new(cfg, key, &self.limiters)?)
                 }
                 // `from_secret` reads the credentials of the spec's own cloud.

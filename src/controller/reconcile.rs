@@ -312,7 +312,15 @@ impl Run<'_> {
                 let provider = provider.ok_or(Error::NoCloud)?;
                 observe(&mut status, self.target.cloud, &pool);
                 ctx.mark_changed(np)?;
-                match provider.delete(&self.target.cluster, &pool.id).await {
+                // The client is shared by every NodePool of the Secret: the force is per call.
+                let forced =
+                    matches!(self.spec, crate::crd::CloudSpec::Alibaba(a) if a.force_delete());
+                let answer = if forced {
+                    provider.delete_forced(&self.target.cluster, &pool.id).await
+                } else {
+                    provider.delete(&self.target.cluster, &pool.id).await
+                };
+                match answer {
                     Ok(_) => {
                         self.event(
                             EventType::Normal,

@@ -454,6 +454,16 @@ async fn changes_behind_the_controllers_back_are_corrected_or_reported() {
             pool.managed.labels
         );
     }
+    // In line again: no more updates, however often the pools are read (resync 1 s), so the
+    // comparison has no false positives (labels, taints, tags the clouds add themselves).
+    let updates = || async {
+        sim_count(&sim, "huawei", |op, _| op == "UpdateNodePool").await
+            + sim_count(&sim, "alibaba", |op, _| op == "ModifyClusterNodePool").await
+    };
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let settled = updates().await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(updates().await, settled, "no update while nothing drifts");
     ns.delete().await;
 }
 

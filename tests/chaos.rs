@@ -18,9 +18,18 @@
 //!    front of it, which also counts requests per pool; a permanently sold-out flavor;
 //!
 //! then a scan of every controller log, Event and status for every credential value used.
+//!
+//! Phases 2–5 share their cloud with other tenants: foreign pools made through the project's
+//! clients with the clouds' own create bodies and no owner mark (the console, Terraform), before
+//! and during the workload, some named as the workload's NodePools are or will be; in phases 2
+//! and 3 also another team (a namespace of its own with its own controller) whose NodePools have
+//! the workload's names. Each pool the phase's controller does not own is snapshotted when first
+//! seen and must end unchanged and present; no pool at any simulator may change its owner mark.
+//!
 //! At the end of each phase: every NodePool has exactly one cloud pool with the spec's mutable
-//! fields, deleted ones have none, nothing else is at the simulator, every status is Ready with
-//! the cloud's ID. Everything is written to `$CHAOS_OUT/report.json`.
+//! fields (or, where someone else's pool has its name, is Stalled `NameTaken` with none), deleted
+//! ones have none, nothing else of its own is at the simulator, every status is Ready with the
+//! cloud's ID. Everything is written to `$CHAOS_OUT/report.json`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
@@ -37,6 +46,13 @@ use kube::api::{
 };
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
+use nodepool_controller::cloud::alibaba::marks as alibaba_marks;
+use nodepool_controller::cloud::alibaba::{AlibabaClient, AlibabaConfig};
+use nodepool_controller::cloud::credentials::{AccessKey, HuaweiAuth};
+use nodepool_controller::cloud::huawei::marks as huawei_marks;
+use nodepool_controller::cloud::huawei::{HuaweiClient, HuaweiConfig};
+use nodepool_controller::cloud::ratelimit::{RateLimit, RateLimiters};
+use nodepool_controller::cloud::{ErrorKind, NodePoolProvider};
 use nodepool_controller::crd::{FIELD_MANAGER, NodePool};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -92,6 +108,9 @@ struct Settings {
     leader_kills: usize,
     cp_pools: usize,
     fault_pools: usize,
+    /// Rounds of foreign pools made before each phase's workload, and while it runs.
+    foreign_before: usize,
+    foreign_during: usize,
     converge_timeout: Duration,
 }
 
@@ -133,6 +152,8 @@ impl Settings {
             leader_kills: n(2, 6),
             cp_pools: n(12, 60),
             fault_pools: n(16, 80),
+            foreign_before: n(1, 3),
+            foreign_during: n(2, 5),
             converge_timeout: Duration::from_secs(n(45, 300) as u64),
         }
     }
@@ -153,6 +174,13 @@ struct Report {
     phases: BTreeMap<String, Value>,
     secret_hits: Vec<String>,
     access_key_id_hits: BTreeMap<String, u64>,
+    /// Pools the phases' controllers do not own (foreign and the other team's) snapshotted,
+    /// and those of them that changed or went away.
+    foreign_watched: u64,
+    foreign_problems: Vec<String>,
+    /// The workload's NodePools that ended Stalled with NameTaken (someone else's pool has the
+    /// name), at each phase's last check.
+    name_taken: Vec<String>,
     failures: Vec<String>,
 }
 
@@ -259,7 +287,12 @@ fn start_sim(s: &Settings, phase: &str, faults: Option<&Value>) -> (Proc, String
         .next()
         .expect("an address")
         .to_string();
-    (Proc(child), format!("http://{addr}"))
+    let url = format!("http://{addr}");
+    SIM_PHASES
+        .lock()
+        .unwrap()
+        .insert(url.clone(), phase.to_string());
+    (Proc(child), url)
 }
 
 /// How to start a controller.
@@ -300,6 +333,9 @@ impl Ctl {
             .args(["--alibaba-endpoint", &self.endpoint])
             .args(["--poll-seconds", "0.5", "--resync-seconds", "20"])
             .args(["--backoff-seconds", "0.3", "--backoff-max-seconds", "3"])
+            // The simulator shows a pool at once: a lost create answer needs no long grace
+            // (the default, 120 s, is longer than a phase's convergence budget).
+            .args(["--create-grace-seconds", "3"])
             .args(["--cloud-rate", "100", "--cloud-burst", "100"])
             .args(["--http-addr", "127.0.0.1:0"])
             .args(&self.extra)
@@ -483,14 +519,21 @@ async fn sim_put_faults(sim: &str, faults: &Value) {
     );
 }
 
-/// A pool at the simulator: (cloud, name, id, nodes, tag).
+/// A pool at the simulator.
 #[derive(Debug, Clone)]
 struct SimPool {
     cloud: CloudKind,
     name: String,
     id: String,
     nodes: Option<i64>,
+    /// The `chaos` node label (the workload's marker of a spec version).
     tag: Option<String>,
+    /// The UID in the pool's owner mark, if it carries one.
+    owner: Option<String>,
+    /// Being deleted (CCE phase `Deleting`, ACK state `deleting`).
+    deleting: bool,
+    /// The pool as the simulator renders it, without `status`: spec, labels, tags, count, name.
+    fingerprint: Value,
 }
 
 async fn sim_pools(sim: &str) -> Vec<SimPool> {
@@ -506,6 +549,9 @@ async fn sim_pools(sim: &str) -> Vec<SimPool> {
             tag: p["spec"]["nodeTemplate"]["k8sTags"]["chaos"]
                 .as_str()
                 .map(str::to_string),
+            owner: huawei_marks::owner(&p["spec"]).map(|o| o.uid),
+            deleting: p["status"]["phase"] == "Deleting",
+            fingerprint: without_status(p),
         });
     }
     for p in v["alibaba"].as_array().into_iter().flatten() {
@@ -529,9 +575,60 @@ async fn sim_pools(sim: &str) -> Vec<SimPool> {
                 .to_string(),
             nodes: p["scaling_group"]["desired_size"].as_i64(),
             tag,
+            owner: alibaba_marks::owner(p).map(|o| o.uid),
+            deleting: p["status"]["state"] == "deleting",
+            fingerprint: without_status(p),
         });
     }
+    observe_owners(sim, &out);
     out
+}
+
+fn without_status(pool: &Value) -> Value {
+    let mut v = pool.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("status");
+    }
+    v
+}
+
+/// Every pool's owner mark as first seen, by simulator and pool ID (IDs are never reused): a
+/// later look that finds another mark (or none where there was one) is a pool changing owner.
+/// Fed by every [`sim_pools`] call, so by every convergence check of every phase.
+static OWNERS_SEEN: Mutex<BTreeMap<(String, String), Option<String>>> = Mutex::new(BTreeMap::new());
+/// The owner changes seen (one entry per pool and new owner).
+static OWNER_CHANGES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// The phase of each simulator (for the reports).
+static SIM_PHASES: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
+
+fn observe_owners(sim: &str, pools: &[SimPool]) {
+    let phase = SIM_PHASES
+        .lock()
+        .unwrap()
+        .get(sim)
+        .cloned()
+        .unwrap_or_default();
+    let mut seen = OWNERS_SEEN.lock().unwrap();
+    for p in pools {
+        let key = (sim.to_string(), p.id.clone());
+        match seen.get(&key) {
+            None => {
+                seen.insert(key, p.owner.clone());
+            }
+            Some(first) if *first != p.owner => {
+                let change = format!(
+                    "[{phase}] {:?} pool {} ({}): owner mark {first:?} became {:?}",
+                    p.cloud, p.name, p.id, p.owner
+                );
+                let mut changes = OWNER_CHANGES.lock().unwrap();
+                if !changes.contains(&change) {
+                    eprintln!("chaos: FAILURE: {change}");
+                    changes.push(change);
+                }
+            }
+            Some(_) => {}
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -778,6 +875,12 @@ struct Workload {
     target: usize,
     prefix: String,
     ops: BTreeMap<&'static str, u64>,
+    /// Pools at the cloud that are not this workload's (foreign ones, another team's): the
+    /// convergence check leaves them out.
+    others: Others,
+    /// Names also used by a foreign pool or another team's NodePool: the workload's NodePool of
+    /// such a name may end Stalled with `NameTaken` instead of Ready.
+    taken: BTreeSet<String>,
 }
 
 impl Workload {
@@ -791,6 +894,16 @@ impl Workload {
             target,
             prefix: prefix.to_string(),
             ops: BTreeMap::new(),
+            others: Others::default(),
+            taken: BTreeSet::new(),
+        }
+    }
+
+    /// The name the `i`-th NodePool gets if it is of `cloud`.
+    fn name_of(&self, cloud: CloudKind, i: usize) -> String {
+        match cloud {
+            CloudKind::Huawei => format!("{}-hw-{i}", self.prefix),
+            CloudKind::Alibaba => format!("{}-ali-{i}", self.prefix),
         }
     }
 
@@ -825,17 +938,10 @@ impl Workload {
         };
         let nodes = self.rng.i64(0..3);
         let tag = format!("v{}", self.rng.u32(0..1000));
-        let (name, manifest) = match cloud {
-            CloudKind::Huawei => {
-                let name = format!("{}-hw-{i}", self.prefix);
-                let m = huawei_pool(&name, "huawei-credentials", nodes, &tag, FLAVOR);
-                (name, m)
-            }
-            CloudKind::Alibaba => {
-                let name = format!("{}-ali-{i}", self.prefix);
-                let m = alibaba_pool(&name, "alibaba-credentials", nodes, &tag);
-                (name, m)
-            }
+        let name = self.name_of(cloud, i);
+        let manifest = match cloud {
+            CloudKind::Huawei => huawei_pool(&name, "huawei-credentials", nodes, &tag, FLAVOR),
+            CloudKind::Alibaba => alibaba_pool(&name, "alibaba-credentials", nodes, &tag),
         };
         let np: NodePool = serde_json::from_value(manifest).expect("a NodePool");
         let api = self.api.clone();
@@ -902,6 +1008,9 @@ struct Check {
     missing: Vec<String>,
     wrong_spec: Vec<String>,
     untrue_status: Vec<String>,
+    /// NodePools Stalled with `NameTaken` because a foreign pool or another team's holds
+    /// their name (allowed only for names in [`Workload::taken`]).
+    name_taken: Vec<String>,
 }
 
 impl Check {
@@ -931,7 +1040,7 @@ async fn check(wl: &Workload, sim: &str, exempt: &BTreeMap<String, Expect>) -> C
         .collect();
     let pools = sim_pools(sim).await;
     let mut at_cloud: BTreeMap<String, Vec<&SimPool>> = BTreeMap::new();
-    for p in &pools {
+    for p in pools.iter().filter(|p| !wl.others.covers(p)) {
         at_cloud.entry(p.name.clone()).or_default().push(p);
     }
     for name in wl.deleted.iter() {
@@ -960,6 +1069,15 @@ async fn check(wl: &Workload, sim: &str, exempt: &BTreeMap<String, Expect>) -> C
             ));
         }
         if is_exempt {
+            continue;
+        }
+        if wl.taken.contains(name.as_str())
+            && cloud.is_empty()
+            && cond(np, "Stalled").is_some_and(|c| c.status == "True" && c.reason == "NameTaken")
+        {
+            // Someone else's pool has the name: the controller makes no second pool of it (CCE
+            // names are unique per cluster; on ACK it looks before its first create).
+            c.name_taken.push(name.clone());
             continue;
         }
         let generation = np.metadata.generation.unwrap_or(0);
@@ -1061,6 +1179,7 @@ fn record_check(rep: &Shared, phase: &str, secs: f64, c: &Check) {
     r.missing.extend(tag(&c.missing));
     r.wrong_spec.extend(tag(&c.wrong_spec));
     r.untrue_status.extend(tag(&c.untrue_status));
+    r.name_taken.extend(tag(&c.name_taken));
     if !c.clean() {
         let sample: Vec<&String> = c
             .not_converged
@@ -1105,7 +1224,11 @@ async fn drain(wl: &mut Workload, sim: &str, rep: &Shared, phase: &str, timeout:
         wl.deleted.insert(name);
     }
     let (secs, c) = converge(wl, sim, &BTreeMap::new(), Instant::now(), timeout).await;
-    let left = sim_pools(sim).await.len();
+    let left = sim_pools(sim)
+        .await
+        .iter()
+        .filter(|p| !wl.others.covers(p))
+        .count();
     if !c.clean() || left > 0 {
         rep.lock().unwrap().fail(format!(
             "{phase}: deleting every NodePool did not finish in {secs:.1}s: {} left at the cloud, {:?}",
@@ -1116,6 +1239,611 @@ async fn drain(wl: &mut Workload, sim: &str, rep: &Shared, phase: &str, timeout:
         log(format!(
             "{phase}: every NodePool deleted, the cloud is empty ({secs:.1}s)"
         ));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Other tenants of the cloud: foreign pools (the console, Terraform) and another team
+// ---------------------------------------------------------------------------------------------
+
+/// The pools at the cloud a workload does not own: foreign pools (by ID) and the pools of
+/// another team's NodePools (by the UID in their owner mark).
+#[derive(Clone, Debug, Default)]
+struct Others {
+    foreign_ids: BTreeSet<String>,
+    other_uids: BTreeSet<String>,
+}
+
+impl Others {
+    fn covers(&self, p: &SimPool) -> bool {
+        self.foreign_ids.contains(&p.id)
+            || p.owner
+                .as_ref()
+                .is_some_and(|uid| self.other_uids.contains(uid))
+    }
+}
+
+/// What a pool the phase's controller does not own looked like when first seen.
+#[derive(Debug)]
+struct Frozen {
+    cloud: CloudKind,
+    name: String,
+    /// `console` (made through the cloud API without an owner mark) or `other-team`.
+    kind: &'static str,
+    fingerprint: Value,
+}
+
+fn cce_provider(sim: &str) -> Arc<dyn NodePoolProvider> {
+    let mut cfg = HuaweiConfig::new("cn-north-4", PROJECT);
+    cfg.endpoint = Some(sim.to_string());
+    let limits = RateLimiters::new(RateLimit {
+        per_second: 100.0,
+        burst: 100,
+    });
+    Arc::new(
+        HuaweiClient::new(
+            cfg,
+            HuaweiAuth::AccessKey(AccessKey::new(HW_AK, HW_SK)),
+            &limits,
+        )
+        .expect("a CCE client"),
+    )
+}
+
+fn ack_provider(sim: &str) -> Arc<dyn NodePoolProvider> {
+    let mut cfg = AlibabaConfig::new("cn-hangzhou");
+    cfg.endpoint = Some(sim.to_string());
+    let limits = RateLimiters::new(RateLimit {
+        per_second: 100.0,
+        burst: 100,
+    });
+    Arc::new(
+        AlibabaClient::new(cfg, AccessKey::new(ALI_AK, ALI_SK), &limits).expect("an ACK client"),
+    )
+}
+
+/// The paths (two levels deep) where two pool renderings differ.
+fn differences(a: &Value, b: &Value, at: &str, depth: usize, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) if depth > 0 => {
+            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let (va, vb) = (
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                );
+                differences(va, vb, &format!("{at}.{k}"), depth - 1, out);
+            }
+        }
+        _ if a != b => out.push(at.trim_start_matches('.').to_string()),
+        _ => {}
+    }
+}
+
+/// The foreign pools and the other team's pools of one phase's simulator: made, snapshotted
+/// when first seen, and compared at the end.
+struct Bystanders {
+    phase: String,
+    sim: String,
+    cce: Arc<dyn NodePoolProvider>,
+    ack: Arc<dyn NodePoolProvider>,
+    others: Others,
+    /// Names of foreign pools and of the other team's NodePools.
+    taken: BTreeSet<String>,
+    frozen: BTreeMap<String, Frozen>,
+    /// Foreign pools made with a name the workload uses or will use, and with other names.
+    same_name: u64,
+    other_name: u64,
+    /// Foreign creates the cloud refused because the name was taken (CCE).
+    refused: u64,
+    /// The other team's pools snapshotted.
+    other_team_seen: u64,
+    /// By pool ID: how a pool the controller does not own changed or went away.
+    problems: BTreeMap<String, String>,
+    rng: fastrand::Rng,
+}
+
+impl Bystanders {
+    fn new(phase: &str, sim: &str, seed: u64) -> Self {
+        Bystanders {
+            phase: phase.to_string(),
+            sim: sim.to_string(),
+            cce: cce_provider(sim),
+            ack: ack_provider(sim),
+            others: Others::default(),
+            taken: BTreeSet::new(),
+            frozen: BTreeMap::new(),
+            same_name: 0,
+            other_name: 0,
+            refused: 0,
+            other_team_seen: 0,
+            problems: BTreeMap::new(),
+            rng: fastrand::Rng::with_seed(seed),
+        }
+    }
+
+    /// Tells the workload which pools and names are someone else's.
+    fn share(&self, wl: &mut Workload) {
+        wl.others = self.others.clone();
+        wl.taken = self.taken.clone();
+    }
+
+    /// A pool made through the cloud's API with the cloud's own create body and no owner mark
+    /// (the console, Terraform), carrying a tag of its own. Retried under cloud faults: after a
+    /// failed create the pool is looked for by name before trying again.
+    async fn make_foreign(&mut self, cloud: CloudKind, name: &str, same_name: bool) {
+        let nodes = self.rng.i64(0..3);
+        let (provider, cluster, body) = match cloud {
+            CloudKind::Huawei => {
+                let np: NodePool =
+                    serde_json::from_value(huawei_pool(name, "none", nodes, "console", FLAVOR))
+                        .expect("NodePool");
+                let mut body = np.spec.huawei.as_ref().expect("CCE").create_body(name);
+                body["spec"]["nodeTemplate"]["userTags"] =
+                    json!([{"key": "made-by", "value": "console"}]);
+                (self.cce.clone(), HW_CLUSTER, body)
+            }
+            CloudKind::Alibaba => {
+                let np: NodePool =
+                    serde_json::from_value(alibaba_pool(name, "none", nodes, "terraform"))
+                        .expect("NodePool");
+                let mut body = np.spec.alibaba.as_ref().expect("ACK").create_body(name);
+                body["scaling_group"]["tags"] = json!([{"key": "made-by", "value": "terraform"}]);
+                (self.ack.clone(), ALI_CLUSTER, body)
+            }
+        };
+        for _ in 0..30 {
+            let err = match provider.create(cluster, &body).await {
+                Ok(made) => {
+                    self.adopt_foreign(&made.id, name, same_name);
+                    return;
+                }
+                Err(e) => e,
+            };
+            // The answer may have been lost after the pool was made: look (until a list
+            // answers) before creating again, or a second pool of the name would be left.
+            let mut pools = None;
+            for _ in 0..30 {
+                match provider.list(cluster).await {
+                    Ok(p) => {
+                        pools = Some(p);
+                        break;
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+                }
+            }
+            let pools = pools
+                .unwrap_or_else(|| panic!("{}: the simulator's list never answered", self.phase));
+            if let Some(p) = pools.iter().find(|p| {
+                p.name == name && p.owner.is_none() && !self.others.foreign_ids.contains(&p.id)
+            }) {
+                let id = p.id.clone();
+                self.adopt_foreign(&id, name, same_name);
+                return;
+            }
+            if err.kind() == ErrorKind::Conflict {
+                // CCE: the name is someone's already.
+                self.refused += 1;
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!(
+            "{}: could not make the foreign pool {name} at the simulator",
+            self.phase
+        );
+    }
+
+    fn adopt_foreign(&mut self, id: &str, name: &str, same_name: bool) {
+        self.others.foreign_ids.insert(id.to_string());
+        self.taken.insert(name.to_string());
+        if same_name {
+            self.same_name += 1;
+        } else {
+            self.other_name += 1;
+        }
+    }
+
+    /// Foreign pools named as the workload's `i`-th NodePool will be (of either cloud: the
+    /// workload picks one), and one of another name.
+    async fn foreign_round(&mut self, wl: &mut Workload, i: usize, round: usize) {
+        for cloud in [CloudKind::Huawei, CloudKind::Alibaba] {
+            self.make_foreign(cloud, &wl.name_of(cloud, i), true).await;
+        }
+        let cloud = if round.is_multiple_of(2) {
+            CloudKind::Huawei
+        } else {
+            CloudKind::Alibaba
+        };
+        let other = format!("console-{}-{round}", wl.prefix);
+        self.make_foreign(cloud, &other, false).await;
+        self.share(wl);
+        self.observe().await;
+    }
+
+    /// Snapshots every pool not owned by the phase's controller that is seen for the first time.
+    async fn observe(&mut self) {
+        for p in sim_pools(&self.sim).await {
+            if self.frozen.contains_key(&p.id) || p.deleting || !self.others.covers(&p) {
+                continue;
+            }
+            let kind = if self.others.foreign_ids.contains(&p.id) {
+                "console"
+            } else {
+                self.other_team_seen += 1;
+                "other-team"
+            };
+            self.frozen.insert(
+                p.id.clone(),
+                Frozen {
+                    cloud: p.cloud,
+                    name: p.name.clone(),
+                    kind,
+                    fingerprint: p.fingerprint.clone(),
+                },
+            );
+        }
+    }
+
+    /// Compares every snapshotted pool with the cloud now: still there, not being deleted,
+    /// spec, labels, tags (owner mark included) and count unchanged.
+    async fn verify(&mut self, when: &str) {
+        self.observe().await;
+        let now: BTreeMap<String, SimPool> = sim_pools(&self.sim)
+            .await
+            .into_iter()
+            .map(|p| (p.id.clone(), p))
+            .collect();
+        for (id, f) in &self.frozen {
+            if self.problems.contains_key(id) {
+                continue;
+            }
+            let problem = match now.get(id) {
+                None => Some("deleted".to_string()),
+                Some(p) if p.deleting => Some("being deleted".to_string()),
+                Some(p) if p.fingerprint != f.fingerprint => {
+                    let mut paths = Vec::new();
+                    differences(&f.fingerprint, &p.fingerprint, "", 3, &mut paths);
+                    Some(format!("changed: {paths:?}"))
+                }
+                Some(_) => None,
+            };
+            if let Some(problem) = problem {
+                let msg = format!(
+                    "[{}] {} {:?} pool {} ({id}) {problem} ({when})",
+                    self.phase, f.kind, f.cloud, f.name
+                );
+                eprintln!("chaos: FAILURE: {msg}");
+                self.problems.insert(id.clone(), msg);
+            }
+        }
+    }
+
+    /// The other team's pools are its own to delete: no longer watched.
+    fn release_other_team(&mut self) {
+        self.frozen.retain(|_, f| f.kind != "other-team");
+    }
+
+    fn record(&self, rep: &Shared, team_b: Option<&OtherTeam>) -> Value {
+        let console = self.others.foreign_ids.len() as u64;
+        let mut r = rep.lock().unwrap();
+        r.foreign_watched += console + self.other_team_seen;
+        if !self.problems.is_empty() {
+            r.fail(format!(
+                "{}: {} pools the controller does not own changed or went away: {:?}",
+                self.phase,
+                self.problems.len(),
+                self.problems.values().take(5).collect::<Vec<_>>()
+            ));
+        }
+        r.foreign_problems.extend(self.problems.values().cloned());
+        json!({
+            "console_pools": console,
+            "console_pools_with_workload_names": self.same_name,
+            "console_pools_with_other_names": self.other_name,
+            "console_creates_refused_name_taken": self.refused,
+            "other_team": team_b.map(|t| json!({
+                "namespace": t.ns,
+                "nodepools": t.pools.len(),
+                "pools_watched": self.other_team_seen,
+                "ready": t.ready,
+                "name_taken": t.name_taken,
+            })),
+            "changed_or_deleted": self.problems.values().collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// Another team: NodePools in a namespace of its own, run by its own controller (scoped to that
+/// namespace), on the same account and cluster, named as the workload's NodePools are.
+struct OtherTeam {
+    ns: String,
+    api: Api<NodePool>,
+    controller: Proc,
+    /// Its NodePools: name → (cloud, UID).
+    pools: BTreeMap<String, (CloudKind, String)>,
+    ready: usize,
+    name_taken: usize,
+}
+
+impl OtherTeam {
+    async fn start(s: &Settings, client: &Client, sim: &str, phase: &str, ns: &str) -> Self {
+        let ns = format!("{ns}-team-b");
+        create_ns(client, &ns).await;
+        create_secrets(client, &ns).await;
+        let controller = Ctl::new(s, Some(&ns), sim, &format!("{phase}-team-b")).start();
+        OtherTeam {
+            api: Api::namespaced(client.clone(), &ns),
+            ns,
+            controller,
+            pools: BTreeMap::new(),
+            ready: 0,
+            name_taken: 0,
+        }
+    }
+
+    async fn create(&mut self, bys: &mut Bystanders, cloud: CloudKind, name: &str) {
+        if self.pools.contains_key(name) {
+            return;
+        }
+        let manifest = match cloud {
+            CloudKind::Huawei => huawei_pool(name, "huawei-credentials", 1, "team-b", FLAVOR),
+            CloudKind::Alibaba => alibaba_pool(name, "alibaba-credentials", 1, "team-b"),
+        };
+        let np: NodePool = serde_json::from_value(manifest).expect("a NodePool");
+        let api = self.api.clone();
+        let made = kretry("create the other team's NodePool", || async {
+            match api.create(&PostParams::default(), &np).await {
+                Ok(n) => Ok(Some(n)),
+                Err(kube::Error::Api(e)) if e.code == 409 => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .await;
+        let np = match made {
+            Some(n) => n,
+            None => kretry("get", || async { api.get(name).await }).await,
+        };
+        let uid = np.metadata.uid.expect("a UID");
+        bys.others.other_uids.insert(uid.clone());
+        bys.taken.insert(name.to_string());
+        self.pools.insert(name.to_string(), (cloud, uid));
+    }
+
+    /// Waits until each of its NodePools is Ready with exactly one pool marked with its UID,
+    /// or Stalled with `NameTaken` and none; returns what is not so at the timeout.
+    async fn settle(&mut self, sim: &str, timeout: Duration) -> Vec<String> {
+        let start = Instant::now();
+        loop {
+            let api = self.api.clone();
+            let nps: BTreeMap<String, NodePool> =
+                kretry("list", || async { api.list(&ListParams::default()).await })
+                    .await
+                    .items
+                    .into_iter()
+                    .map(|n| (n.metadata.name.clone().unwrap_or_default(), n))
+                    .collect();
+            let pools = sim_pools(sim).await;
+            let (mut ready, mut taken, mut problems) = (0, 0, Vec::new());
+            for (name, (cloud, uid)) in &self.pools {
+                let mine: Vec<&SimPool> = pools
+                    .iter()
+                    .filter(|p| p.owner.as_deref() == Some(uid.as_str()))
+                    .collect();
+                let np = nps.get(name);
+                let is_ready = np
+                    .and_then(|n| cond(n, "Ready"))
+                    .is_some_and(|c| c.status == "True");
+                let is_taken = np
+                    .and_then(|n| cond(n, "Stalled"))
+                    .is_some_and(|c| c.status == "True" && c.reason == "NameTaken");
+                let id = np
+                    .and_then(|n| n.status.as_ref())
+                    .and_then(|s| s.id.clone());
+                match mine.as_slice() {
+                    [p] if is_ready && id.as_deref() == Some(p.id.as_str()) && p.name == *name => {
+                        ready += 1
+                    }
+                    [] if is_taken => taken += 1,
+                    _ => problems.push(format!(
+                        "{}/{name} ({cloud:?}): Ready {is_ready}, NameTaken {is_taken}, status.id {id:?}, pools marked with its UID: {:?}",
+                        self.ns,
+                        mine.iter().map(|p| (&p.name, &p.id)).collect::<Vec<_>>()
+                    )),
+                }
+            }
+            if problems.is_empty() || start.elapsed() > timeout {
+                self.ready = ready;
+                self.name_taken = taken;
+                return problems;
+            }
+            tokio::time::sleep(Duration::from_millis(400)).await;
+        }
+    }
+
+    /// Deletes its NodePools and waits until they and their pools are gone.
+    async fn drain(&mut self, sim: &str, timeout: Duration) -> Vec<String> {
+        for name in self.pools.keys() {
+            let api = self.api.clone();
+            kretry("delete", || async {
+                match api.delete(name, &DeleteParams::default()).await {
+                    Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
+                    r => r.map(|_| ()),
+                }
+            })
+            .await;
+        }
+        let uids: BTreeSet<&String> = self.pools.values().map(|(_, uid)| uid).collect();
+        let start = Instant::now();
+        loop {
+            let api = self.api.clone();
+            let left: Vec<String> =
+                kretry("list", || async { api.list(&ListParams::default()).await })
+                    .await
+                    .items
+                    .into_iter()
+                    .filter_map(|n| n.metadata.name)
+                    .collect();
+            let pools: Vec<String> = sim_pools(sim)
+                .await
+                .into_iter()
+                .filter(|p| p.owner.as_ref().is_some_and(|o| uids.contains(o)))
+                .map(|p| format!("{} ({})", p.name, p.id))
+                .collect();
+            if left.is_empty() && pools.is_empty() {
+                return Vec::new();
+            }
+            if start.elapsed() > timeout {
+                return vec![format!(
+                    "{}: the other team's NodePools {left:?} or pools {pools:?} are not gone",
+                    self.ns
+                )];
+            }
+            tokio::time::sleep(Duration::from_millis(400)).await;
+        }
+    }
+}
+
+/// The other tenants of one phase: foreign pools made before the workload starts and at
+/// `during_at` ops while it runs, and (optionally) another team.
+struct Tenants {
+    bys: Bystanders,
+    team_b: Option<OtherTeam>,
+    during_at: Vec<usize>,
+    rounds: usize,
+    rng: fastrand::Rng,
+}
+
+impl Tenants {
+    /// Before the workload: `s.foreign_before` rounds of foreign pools named as the workload's
+    /// NodePools 1, 4, 7, ... will be (both clouds' names: the workload picks one cloud per
+    /// NodePool) plus one of another name each; the other team's NodePools named as the
+    /// workload's NodePool 2 will be (both clouds).
+    #[allow(clippy::too_many_arguments)]
+    async fn before(
+        s: &Settings,
+        client: &Client,
+        sim: &str,
+        phase: &str,
+        ns: &str,
+        seed: u64,
+        with_team: bool,
+        wl: &mut Workload,
+        total_ops: usize,
+    ) -> Self {
+        let mut bys = Bystanders::new(phase, sim, seed);
+        let mut rounds = 0;
+        for k in 0..s.foreign_before {
+            let i = (1 + 3 * k).min(wl.target.saturating_sub(1));
+            bys.foreign_round(wl, i, rounds).await;
+            rounds += 1;
+        }
+        let mut team_b = None;
+        if with_team {
+            let mut team = OtherTeam::start(s, client, sim, phase, ns).await;
+            for cloud in [CloudKind::Huawei, CloudKind::Alibaba] {
+                team.create(&mut bys, cloud, &wl.name_of(cloud, 2)).await;
+            }
+            bys.share(wl);
+            team_b = Some(team);
+        }
+        let during_at = (1..=s.foreign_during)
+            .map(|k| total_ops * k / (s.foreign_during + 1))
+            .collect();
+        log(format!(
+            "{phase}: {} foreign pools at the cloud before the workload{}",
+            bys.others.foreign_ids.len(),
+            if with_team {
+                ", and the other team's NodePools"
+            } else {
+                ""
+            }
+        ));
+        Tenants {
+            bys,
+            team_b,
+            during_at,
+            rounds,
+            rng: fastrand::Rng::with_seed(seed ^ 0x7e4a),
+        }
+    }
+
+    /// At op `i` of the workload: at the scheduled ops, foreign pools named as the next NodePool
+    /// but one will be; at the middle one, the other team also makes NodePools named as two live
+    /// NodePools of the workload (one per cloud, when there are).
+    async fn during(&mut self, wl: &mut Workload, i: usize) {
+        let Some(k) = self.during_at.iter().position(|at| *at == i) else {
+            return;
+        };
+        let next = (wl.created + 1).min(wl.target.saturating_sub(1));
+        self.bys.foreign_round(wl, next, self.rounds).await;
+        self.rounds += 1;
+        if k == self.during_at.len() / 2
+            && let Some(team) = self.team_b.as_mut()
+        {
+            for cloud in [CloudKind::Huawei, CloudKind::Alibaba] {
+                let names: Vec<String> = wl
+                    .live
+                    .iter()
+                    .filter(|(_, e)| e.cloud == cloud)
+                    .map(|(n, _)| n.clone())
+                    .collect();
+                if !names.is_empty() {
+                    let name = names[self.rng.usize(0..names.len())].clone();
+                    team.create(&mut self.bys, cloud, &name).await;
+                }
+            }
+            self.bys.share(wl);
+        }
+        self.bys.observe().await;
+    }
+
+    /// After the workload converged: the other team's NodePools settled, nothing of anyone
+    /// else's changed.
+    async fn converged(&mut self, sim: &str, rep: &Shared, timeout: Duration) {
+        if let Some(team) = self.team_b.as_mut() {
+            let problems = team.settle(sim, timeout).await;
+            if !problems.is_empty() {
+                rep.lock().unwrap().fail(format!(
+                    "{}: the other team's NodePools did not settle: {problems:?}",
+                    self.bys.phase
+                ));
+            }
+        }
+        self.bys.verify("after convergence").await;
+    }
+
+    /// After the workload's NodePools were deleted: nothing of anyone else's changed; then the
+    /// other team deletes its NodePools, and the foreign pools are still there, unchanged.
+    /// Records the phase's figures under `phases.<phase>.tenants`.
+    async fn drained(mut self, sim: &str, rep: &Shared, timeout: Duration) {
+        self.bys
+            .verify("after the workload's NodePools were deleted")
+            .await;
+        if let Some(team) = self.team_b.as_mut() {
+            self.bys.release_other_team();
+            let problems = team.drain(sim, timeout).await;
+            if !problems.is_empty() {
+                rep.lock()
+                    .unwrap()
+                    .fail(format!("{}: {problems:?}", self.bys.phase));
+            }
+            self.bys
+                .verify("after the other team's NodePools were deleted")
+                .await;
+        }
+        let v = self.bys.record(rep, self.team_b.as_ref());
+        let phase = self.bys.phase.clone();
+        if let Some(mut team) = self.team_b.take()
+            && let Some(st) = team.controller.exited()
+        {
+            rep.lock()
+                .unwrap()
+                .fail(format!("{phase}: the other team's controller exited: {st}"));
+        }
+        let mut r = rep.lock().unwrap();
+        let entry = r.phases.entry(phase).or_insert_with(|| json!({}));
+        entry["tenants"] = v;
     }
 }
 
@@ -1417,11 +2145,24 @@ async fn phase_crash(s: &Settings, client: &Client, rep: &Shared) {
     while kill_at.len() < s.crash_kills {
         kill_at.insert(rng.usize(1..total_ops));
     }
+    let mut tenants = Tenants::before(
+        s,
+        client,
+        &sim,
+        phase,
+        &ns,
+        s.seed.wrapping_add(11),
+        true,
+        &mut wl,
+        total_ops,
+    )
+    .await;
     let mut kills = 0u64;
     let mut last_fault = Instant::now();
     let mut i = 0;
     while !wl.done() || i < total_ops {
         wl.step().await;
+        tenants.during(&mut wl, i).await;
         tokio::time::sleep(Duration::from_millis(rng.u64(20..120))).await;
         if kill_at.contains(&i) {
             // A random moment: a little later than the op, while the controller works on it.
@@ -1448,7 +2189,12 @@ async fn phase_crash(s: &Settings, client: &Client, rep: &Shared) {
     ));
     let (secs, c) = converge(&wl, &sim, &BTreeMap::new(), last_fault, s.converge_timeout).await;
     record_check(rep, phase, secs, &c);
-    let cloud_pools = sim_pools(&sim).await.len();
+    tenants.converged(&sim, rep, s.converge_timeout).await;
+    let cloud_pools = sim_pools(&sim)
+        .await
+        .iter()
+        .filter(|p| !wl.others.covers(p))
+        .count();
     let counters = sim_get(&sim, "counters").await;
     let creates: u64 = counters["counters"]
         .as_array()
@@ -1475,7 +2221,8 @@ async fn phase_crash(s: &Settings, client: &Client, rep: &Shared) {
         if creates as usize != wl.created {
             // Not a failure by itself: a NodePool deleted before its create was sent has none.
             log(format!(
-                "{phase}: {creates} successful creates at the cloud for {} NodePools",
+                "{phase}: {creates} successful creates at the cloud for {} NodePools (foreign and \
+                 the other team's pools included)",
                 wl.created
             ));
         }
@@ -1489,6 +2236,7 @@ async fn phase_crash(s: &Settings, client: &Client, rep: &Shared) {
         // Cleanup with a live controller proves deletion after the chaos.
         drain(&mut wl, &sim, rep, phase, s.converge_timeout).await;
     }
+    tenants.drained(&sim, rep, s.converge_timeout).await;
 }
 
 async fn lease_holder_pid(client: &Client, ns: &str) -> Option<u32> {
@@ -1520,11 +2268,24 @@ async fn phase_leader(s: &Settings, client: &Client, rep: &Shared) {
     while kill_at.len() < s.leader_kills {
         kill_at.insert(rng.usize(total_ops / 4..total_ops));
     }
+    let mut tenants = Tenants::before(
+        s,
+        client,
+        &sim,
+        phase,
+        &ns,
+        s.seed.wrapping_add(12),
+        true,
+        &mut wl,
+        total_ops,
+    )
+    .await;
     let mut kills = 0u64;
     let mut last_fault = Instant::now();
     let mut i = 0;
     while !wl.done() || i < total_ops {
         wl.step().await;
+        tenants.during(&mut wl, i).await;
         tokio::time::sleep(Duration::from_millis(rng.u64(50..200))).await;
         if kill_at.contains(&i) {
             // Wait for a leader to be elected, then kill it.
@@ -1563,6 +2324,7 @@ async fn phase_leader(s: &Settings, client: &Client, rep: &Shared) {
     ));
     let (secs, c) = converge(&wl, &sim, &BTreeMap::new(), last_fault, s.converge_timeout).await;
     record_check(rep, phase, secs, &c);
+    tenants.converged(&sim, rep, s.converge_timeout).await;
     {
         let mut r = rep.lock().unwrap();
         r.kills_survived += kills;
@@ -1582,6 +2344,7 @@ async fn phase_leader(s: &Settings, client: &Client, rep: &Shared) {
         }
     }
     drain(&mut wl, &sim, rep, phase, s.converge_timeout).await;
+    tenants.drained(&sim, rep, s.converge_timeout).await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2110,6 +2873,18 @@ async fn phase_control_plane(s: &Settings, client: &Client, rep: &Shared) {
         *live_names.lock().unwrap() = wl.live.keys().cloned().collect();
     };
     let total_ops = s.cp_pools * 19 / 10;
+    let mut tenants = Tenants::before(
+        s,
+        client,
+        &sim,
+        phase,
+        &ns,
+        s.seed.wrapping_add(13),
+        false,
+        &mut wl,
+        total_ops,
+    )
+    .await;
     let restarts: Vec<(usize, &str)> = if s.quick {
         vec![(total_ops / 3, "apiserver"), (2 * total_ops / 3, "both")]
     } else {
@@ -2127,6 +2902,7 @@ async fn phase_control_plane(s: &Settings, client: &Client, rep: &Shared) {
     while !wl.done() || i < total_ops {
         wl.step().await;
         publish(&wl);
+        tenants.during(&mut wl, i).await;
         tokio::time::sleep(Duration::from_millis(rng.u64(30..150))).await;
         for (at, what) in &restarts {
             if *at == i {
@@ -2227,6 +3003,7 @@ async fn phase_control_plane(s: &Settings, client: &Client, rep: &Shared) {
     ));
     let (secs, c) = converge(&wl, &sim, &BTreeMap::new(), last_fault, s.converge_timeout).await;
     record_check(rep, phase, secs, &c);
+    tenants.converged(&sim, rep, s.converge_timeout).await;
     // The controller's writes leave another writer's condition alone.
     let (audit_by_apply, audit_by_put, audit_problems) = check_audit(&wl, &audit).await;
     log(format!(
@@ -2309,6 +3086,7 @@ async fn phase_control_plane(s: &Settings, client: &Client, rep: &Shared) {
         );
     }
     drain(&mut wl, &sim, rep, phase, s.converge_timeout).await;
+    tenants.drained(&sim, rep, s.converge_timeout).await;
     drop(controller);
     proxy_accept.abort();
     cutter.cut_all();
@@ -2367,17 +3145,31 @@ async fn phase_cloud_faults(s: &Settings, client: &Client, rep: &Shared) {
         },
     );
 
+    let mut wl = Workload::new(client, &ns, s.seed.wrapping_add(6), s.fault_pools, "f");
+    let total_ops = s.fault_pools * 19 / 10;
+    // Foreign pools are made before the faults start, and while they last (retried).
+    let mut tenants = Tenants::before(
+        s,
+        client,
+        &sim,
+        phase,
+        &ns,
+        s.seed.wrapping_add(14),
+        false,
+        &mut wl,
+        total_ops,
+    )
+    .await;
     sim_put_faults(&sim, &base(noisy.clone())).await;
     proxy.garbage_permille.store(100, Ordering::SeqCst);
     proxy.lose_permille.store(100, Ordering::SeqCst);
-    let mut wl = Workload::new(client, &ns, s.seed.wrapping_add(6), s.fault_pools, "f");
     let mut rng = fastrand::Rng::with_seed(s.seed.wrapping_add(7));
-    let total_ops = s.fault_pools * 19 / 10;
     let mut faults = BTreeMap::<String, u64>::new();
     let mut i = 0;
     let started = Instant::now();
     while !wl.done() || i < total_ops {
         wl.step().await;
+        tenants.during(&mut wl, i).await;
         tokio::time::sleep(Duration::from_millis(rng.u64(50..200))).await;
         match rng.u32(0..12) {
             0 => {
@@ -2427,6 +3219,7 @@ async fn phase_cloud_faults(s: &Settings, client: &Client, rep: &Shared) {
     ));
     let (secs, c) = converge(&wl, &sim, &exempt, last_fault, s.converge_timeout).await;
     record_check(rep, phase, secs, &c);
+    tenants.converged(&sim, rep, s.converge_timeout).await;
 
     // The sold-out pool: a clear Stalled, exactly one cloud pool.
     let np = kretry("get", || async { api.get("soldout").await }).await;
@@ -2518,6 +3311,7 @@ async fn phase_cloud_faults(s: &Settings, client: &Client, rep: &Shared) {
     wl.live.remove("soldout");
     wl.deleted.insert("soldout".into());
     drain(&mut wl, &sim, rep, phase, s.converge_timeout).await;
+    tenants.drained(&sim, rep, s.converge_timeout).await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2648,6 +3442,7 @@ fn write_report(
 ) {
     let r = rep.lock().unwrap();
     let longest = r.convergence.values().copied().fold(0.0_f64, f64::max);
+    let owner_changes = OWNER_CHANGES.lock().unwrap().clone();
     let report = json!({
         "mode": if s.quick { "quick" } else { "full" },
         "phases_run": std::env::var("CHAOS_PHASES").unwrap_or_else(|_| "all".into()),
@@ -2666,6 +3461,13 @@ fn write_report(
         "missing": r.missing,
         "wrong_spec": r.wrong_spec,
         "untrue_status": r.untrue_status,
+        "foreign_pools_watched": r.foreign_watched,
+        "foreign_pools_changed_or_deleted": r.foreign_problems.len(),
+        "foreign_pool_changes": r.foreign_problems,
+        "pools_changing_owner": owner_changes.len(),
+        "owner_changes": owner_changes,
+        "name_taken_stalls": r.name_taken.len(),
+        "name_taken": r.name_taken,
         "secret_hits": r.secret_hits.len(),
         "secret_hit_details": r.secret_hits,
         "access_key_id_occurrences": r.access_key_id_hits,
@@ -2745,6 +3547,15 @@ fn chaos_run() {
         }
         scan_secrets(&s, &client, &rep).await;
     });
+    {
+        let changes = OWNER_CHANGES.lock().unwrap().clone();
+        if !changes.is_empty() {
+            rep.lock().unwrap().fail(format!(
+                "{} pools changed owner (no pool may): {changes:?}",
+                changes.len()
+            ));
+        }
+    }
     write_report(&s, &rep, &timings, started, true);
     let r = rep.lock().unwrap();
     assert!(

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The chaos run of issue 8: crash chaos (SIGKILL, one replica and two with the leader killed),
 # control-plane restarts, cloud faults, bad input and a secret-leak scan, against a fresh local
-# control plane of its own and the cloud simulator. Writes target/chaos/report.json.
+# control plane of its own and the cloud simulator, among foreign pools (made without an owner
+# mark, some with the workload's names) and another team's NodePools of the same names.
+# Writes target/chaos/report.json.
 #
 #   tests/chaos/run.sh --quick            # CI: 40 NodePools, >= 6 kills, about 3 minutes
 #   tests/chaos/run.sh                    # full: 300 NodePools, >= 20 kills
@@ -22,7 +24,7 @@ while [ $# -gt 0 ]; do
     --seed) SEED=${2:?--seed needs a number}; shift ;;
     --seed=*) SEED=${1#--seed=} ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n 2,12p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -78,8 +80,9 @@ if [ -f "$OUT/report.json" ]; then
 import json, sys
 r = json.load(open(sys.argv[1]))
 keys = ["mode", "seed", "passed", "kills_survived", "faults_injected", "bad_inputs_tried",
-        "duplicates_found", "orphans_found", "secret_hits", "longest_convergence_after_last_fault_seconds",
-        "duration_seconds"]
+        "duplicates_found", "orphans_found", "foreign_pools_watched", "foreign_pools_changed_or_deleted",
+        "pools_changing_owner", "name_taken_stalls", "secret_hits",
+        "longest_convergence_after_last_fault_seconds", "duration_seconds"]
 for k in keys:
     print(f"chaos: {k} = {json.dumps(r.get(k))}")
 for f in r.get("failures", []):

@@ -24,9 +24,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use nodepool_controller::cloud::alibaba::sign as alibaba_sign;
 use nodepool_controller::cloud::alibaba::{AlibabaClient, AlibabaConfig};
 use nodepool_controller::cloud::credentials::{AccessKey, HuaweiAuth};
 use nodepool_controller::cloud::error::{parse_alibaba, parse_huawei};
+use nodepool_controller::cloud::huawei::sign as huawei_sign;
 use nodepool_controller::cloud::huawei::{HuaweiClient, HuaweiConfig};
 use nodepool_controller::cloud::ratelimit::{RateLimit, RateLimiters};
 use nodepool_controller::cloud::sign::{
@@ -621,14 +623,14 @@ fn signed_wire(r: &Req, huawei_cloud: bool) -> Option<(String, String, Vec<(Stri
     let time = Timestamp::from_second(r.secs).unwrap();
     let secret = SecretString::from(r.sk.clone());
     let (added, wire_query) = if huawei_cloud {
-        let s = sign::huawei::sign(&req, &r.ak, &secret, time).ok()?;
+        let s = huawei_sign::sign(&req, &r.ak, &secret, time).ok()?;
         (
             s.headers_to_add,
-            sign::huawei::canonical_query_string(&query),
+            huawei_sign::canonical_query_string(&query),
         )
     } else {
-        let s = sign::alibaba::sign(&req, &r.ak, &secret, time, &r.nonce).ok()?;
-        (s.headers_to_add, sign::alibaba::wire_query_string(&query))
+        let s = alibaba_sign::sign(&req, &r.ak, &secret, time, &r.nonce).ok()?;
+        (s.headers_to_add, alibaba_sign::wire_query_string(&query))
     };
     headers.extend(added.into_iter().map(|(k, v)| (k.to_string(), v)));
     Some((path, wire_query, headers))
@@ -659,9 +661,9 @@ fn verify(
     let key = |a: &str| (a == ak).then(|| SecretString::from(sk.to_string()));
     let now = Timestamp::from_second(secs).unwrap();
     if huawei_cloud {
-        sign::huawei::verify(&received, key, now, Duration::from_secs(900))
+        huawei_sign::verify(&received, key, now, Duration::from_secs(900))
     } else {
-        sign::alibaba::verify(&received, key, now, Duration::from_secs(900))
+        alibaba_sign::verify(&received, key, now, Duration::from_secs(900))
     }
 }
 
@@ -733,8 +735,8 @@ proptest! {
         let now = Timestamp::from_second(1_704_067_200).unwrap();
         let key = |_: &str| Some(SecretString::from("sk".to_string()));
         // A made-up signature never verifies, and nothing panics.
-        prop_assert!(sign::huawei::verify(&received, key, now, Duration::from_secs(900)).is_err());
-        prop_assert!(sign::alibaba::verify(&received, key, now, Duration::from_secs(900)).is_err());
+        prop_assert!(huawei_sign::verify(&received, key, now, Duration::from_secs(900)).is_err());
+        prop_assert!(alibaba_sign::verify(&received, key, now, Duration::from_secs(900)).is_err());
     }
 
     #[test]
@@ -744,10 +746,10 @@ proptest! {
         let enc = uri_encode(&bytes);
         prop_assert!(enc.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
         let t = Timestamp::from_second(secs).unwrap();
-        prop_assert_eq!(sign::huawei::parse_date(&sign::huawei::format_date(t)), Some(t));
-        prop_assert_eq!(sign::alibaba::parse_date(&sign::alibaba::format_date(t)), Some(t));
-        let _ = sign::huawei::parse_date(&junk);
-        let _ = sign::alibaba::parse_date(&junk);
+        prop_assert_eq!(huawei_sign::parse_date(&huawei_sign::format_date(t)), Some(t));
+        prop_assert_eq!(alibaba_sign::parse_date(&alibaba_sign::format_date(t)), Some(t));
+        let _ = huawei_sign::parse_date(&junk);
+        let _ = alibaba_sign::parse_date(&junk);
         let _ = percent_decode(&junk);
         let _ = form_decode(&junk);
     }
@@ -760,8 +762,8 @@ proptest! {
         let time = Timestamp::from_second(r.secs).unwrap();
         let secret = SecretString::from(r.sk.clone());
         for s in [
-            sign::huawei::sign(&req, &r.ak, &secret, time).ok(),
-            sign::alibaba::sign(&req, &r.ak, &secret, time, &r.nonce).ok(),
+            huawei_sign::sign(&req, &r.ak, &secret, time).ok(),
+            alibaba_sign::sign(&req, &r.ak, &secret, time, &r.nonce).ok(),
         ].into_iter().flatten() {
             let dbg = format!("{s:?}");
             prop_assert!(!dbg.contains(&s.signature), "the signature in Debug");

@@ -195,7 +195,7 @@ fn huawei_verify(
     now: Timestamp,
     skew: std::time::Duration,
 ) -> Result<crate::cloud::sign::Verified, VerifyError> {
-    crate::cloud::sign::huawei::verify(r, f, now, skew)
+    crate::cloud::huawei::sign::verify(r, f, now, skew)
 }
 
 fn alibaba_verify(
@@ -204,7 +204,7 @@ fn alibaba_verify(
     now: Timestamp,
     skew: std::time::Duration,
 ) -> Result<crate::cloud::sign::Verified, VerifyError> {
-    crate::cloud::sign::alibaba::verify(r, f, now, skew)
+    crate::cloud::alibaba::sign::verify(r, f, now, skew)
 }
 
 /// Applies rate limit, timeout, error rate and latency. `Err` is the answer to send instead.

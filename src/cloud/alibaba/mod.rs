@@ -19,6 +19,7 @@
 
 pub mod marks;
 pub mod model;
+pub mod sign;
 
 use async_trait::async_trait;
 use reqwest::Method;
@@ -31,7 +32,7 @@ use super::http::{
     decode_json, default_clock, header_value, parse_endpoint,
 };
 use super::ratelimit::{LimiterKey, RateLimiters};
-use super::sign::{self, RequestToSign, uri_encode};
+use super::sign::{RequestToSign, uri_encode};
 use super::{
     Accepted, Cloud, CloudError, CloudPool, CreatedPool, NodePoolProvider, Operation, PoolUpdate,
     USER_AGENT, error, single_match,
@@ -159,7 +160,7 @@ impl AlibabaClient {
         query: &[(&str, &str)],
         body: &[u8],
     ) -> Result<Prepared, CloudError> {
-        let wire_query = sign::alibaba::wire_query_string(query);
+        let wire_query = sign::wire_query_string(query);
         let url = if wire_query.is_empty() {
             format!("{}{path}", self.endpoint.base)
         } else {
@@ -191,7 +192,7 @@ impl AlibabaClient {
             headers: &to_sign,
             body,
         };
-        let added = sign::alibaba::signing_headers(
+        let added = sign::signing_headers(
             &request,
             &self.key.id,
             &self.key.secret,

@@ -17,6 +17,7 @@
 
 pub mod marks;
 pub mod model;
+pub mod sign;
 
 use async_trait::async_trait;
 use reqwest::Method;
@@ -28,7 +29,7 @@ use super::http::{
     decode_json, default_clock, header_value, parse_endpoint,
 };
 use super::ratelimit::{LimiterKey, RateLimiters};
-use super::sign::{self, RequestToSign, uri_encode};
+use super::sign::{RequestToSign, uri_encode};
 use super::{
     Accepted, Cloud, CloudError, CloudPool, CreatedPool, NodePoolProvider, Operation, PoolUpdate,
     USER_AGENT, error, single_match,
@@ -160,7 +161,7 @@ impl HuaweiClient {
         query: &[(&str, &str)],
         body: &[u8],
     ) -> Result<Prepared, CloudError> {
-        let query_string = sign::huawei::canonical_query_string(query);
+        let query_string = sign::canonical_query_string(query);
         let url = if query_string.is_empty() {
             format!("{}{path}", self.endpoint.base)
         } else {
@@ -191,13 +192,12 @@ impl HuaweiClient {
                     headers: &to_sign,
                     body,
                 };
-                let added =
-                    sign::huawei::signing_headers(&request, &key.id, &key.secret, (self.clock)())
-                        .map_err(|source| CloudError::Sign {
-                        cloud: CLOUD,
-                        operation,
-                        source,
-                    })?;
+                let added = sign::signing_headers(&request, &key.id, &key.secret, (self.clock)())
+                    .map_err(|source| CloudError::Sign {
+                    cloud: CLOUD,
+                    operation,
+                    source,
+                })?;
                 headers.extend(added);
             }
         }

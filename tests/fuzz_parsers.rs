@@ -1,9 +1,9 @@
 //! Bounded property-based fuzzing (proptest) of what reads cloud answers and of the request
 //! signing code (issue 8).
 //!
-//! * The error-answer parsers (`cloud::error::parse_huawei`, `parse_alibaba`) never panic on any
-//!   status, headers and body, clip messages, and classify throttling and 5xx the same way
-//!   whatever the body says.
+//! * The error-answer parsers (`cloud::huawei::error::parse`, `cloud::alibaba::error::parse`)
+//!   never panic on any status, headers and body, clip messages, and classify throttling and 5xx
+//!   the same way whatever the body says.
 //! * The wire models of both clouds accept any JSON (wrong types included) without panicking,
 //!   and what they accept survives a serialize / deserialize round trip (unknown fields kept).
 //! * The real clients (`HuaweiClient`, `AlibabaClient`) against a local socket that answers
@@ -24,10 +24,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use nodepool_controller::cloud::alibaba::error as alibaba_error;
 use nodepool_controller::cloud::alibaba::sign as alibaba_sign;
 use nodepool_controller::cloud::alibaba::{AlibabaClient, AlibabaConfig};
 use nodepool_controller::cloud::credentials::{AccessKey, HuaweiAuth};
-use nodepool_controller::cloud::error::{parse_alibaba, parse_huawei};
+use nodepool_controller::cloud::huawei::error as huawei_error;
 use nodepool_controller::cloud::huawei::sign as huawei_sign;
 use nodepool_controller::cloud::huawei::{HuaweiClient, HuaweiConfig};
 use nodepool_controller::cloud::ratelimit::{RateLimit, RateLimiters};
@@ -223,7 +224,7 @@ proptest! {
         body in body_strategy(),
     ) {
         let hs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        for e in [parse_huawei(status, &hs, &body), parse_alibaba(status, &hs, &body)] {
+        for e in [huawei_error::parse(status, &hs, &body), alibaba_error::parse(status, &hs, &body)] {
             prop_assert_eq!(e.status, status);
             // 512 bytes of the cloud's message plus the ellipsis at most.
             prop_assert!(e.message.len() <= 512 + '…'.len_utf8(), "message of {} bytes", e.message.len());
@@ -250,7 +251,7 @@ proptest! {
     ) {
         // Random bytes: no cloud error code or quota words can be in a non-JSON body.
         prop_assume!(serde_json::from_slice::<Value>(&body).is_err());
-        for e in [parse_huawei(status, &[], &body), parse_alibaba(status, &[], &body)] {
+        for e in [huawei_error::parse(status, &[], &body), alibaba_error::parse(status, &[], &body)] {
             prop_assert_eq!(e.kind, ErrorKind::Transient);
             prop_assert!(e.kind.is_retryable());
         }

@@ -17,6 +17,7 @@
 //! returns in DescribeClusterNodePools), not `kubernetes_config.labels`.
 //! `delete` sends `force=False` unless [`AlibabaConfig::force_delete`] is set.
 
+pub mod error;
 pub mod marks;
 pub mod model;
 pub mod sign;
@@ -35,7 +36,7 @@ use super::ratelimit::{LimiterKey, RateLimiters};
 use super::sign::{RequestToSign, uri_encode};
 use super::{
     Accepted, Cloud, CloudError, CloudPool, CreatedPool, NodePoolProvider, Operation, PoolUpdate,
-    USER_AGENT, error, single_match,
+    USER_AGENT, single_match,
 };
 
 const CLOUD: Cloud = Cloud::Alibaba;
@@ -109,7 +110,7 @@ impl AlibabaClient {
             account: key.id.clone(),
             region: config.region.clone(),
         });
-        let transport = Transport::new(CLOUD, &config.http, bucket, error::parse_alibaba)?;
+        let transport = Transport::new(CLOUD, &config.http, bucket, error::parse)?;
         Ok(AlibabaClient {
             transport,
             endpoint,

@@ -15,6 +15,7 @@
 //! `spec.nodeTemplate.userTags` (the ECS tags CCE returns in show/list), since CCE pools have no
 //! tags of their own.
 
+pub mod error;
 pub mod marks;
 pub mod model;
 pub mod sign;
@@ -32,7 +33,7 @@ use super::ratelimit::{LimiterKey, RateLimiters};
 use super::sign::{RequestToSign, uri_encode};
 use super::{
     Accepted, Cloud, CloudError, CloudPool, CreatedPool, NodePoolProvider, Operation, PoolUpdate,
-    USER_AGENT, error, single_match,
+    USER_AGENT, single_match,
 };
 
 const CLOUD: Cloud = Cloud::Huawei;
@@ -114,7 +115,7 @@ impl HuaweiClient {
             account,
             region: config.region.clone(),
         });
-        let transport = Transport::new(CLOUD, &config.http, bucket, error::parse_huawei)?;
+        let transport = Transport::new(CLOUD, &config.http, bucket, error::parse)?;
         Ok(HuaweiClient {
             transport,
             endpoint,

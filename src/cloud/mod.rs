@@ -24,6 +24,7 @@ pub mod credentials;
 pub mod error;
 pub mod http;
 pub mod huawei;
+pub mod phase;
 pub mod ratelimit;
 pub mod sign;
 mod tags;

@@ -22,12 +22,12 @@ use super::context::{Context, Target, target};
 use super::error::Error;
 use super::leader::FOLLOWER_RECHECK;
 use super::observe::see;
-use super::phase::Phase;
 use super::plan::{self, AdoptHow, Facts, Look, Plan, Release, Seen};
 use super::status::{
     fail, finish_status, finish_status_with_drift, observe, read_latest, set_finalizer,
 };
 use super::update;
+use crate::cloud::phase::Phase;
 use crate::cloud::{CloudPool, ManagedField, NodePoolProvider, Owner};
 use crate::crd::{
     ANNOTATION_ADOPT_ID, ANNOTATION_PAUSED, ANNOTATION_READ_ONLY, FINALIZER, NodePool,

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub mod alibaba;
+pub mod body;
 pub mod credentials;
 pub mod error;
 pub mod http;

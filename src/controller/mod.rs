@@ -20,7 +20,6 @@ pub mod reads;
 pub mod reconcile;
 pub mod run;
 pub mod status;
-pub mod update;
 
 pub use context::{Config, Context};
 pub use error::{Error, error_policy};

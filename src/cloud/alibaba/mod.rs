@@ -17,6 +17,7 @@
 //! returns in DescribeClusterNodePools), not `kubernetes_config.labels`.
 //! `delete` sends `force=False` unless [`AlibabaConfig::force_delete`] is set.
 
+pub mod body;
 pub mod error;
 pub mod marks;
 pub mod model;

@@ -15,6 +15,7 @@
 //! `spec.nodeTemplate.userTags` (the ECS tags CCE returns in show/list), since CCE pools have no
 //! tags of their own.
 
+pub mod body;
 pub mod error;
 pub mod marks;
 pub mod model;

@@ -13,7 +13,7 @@ use axum::response::Response;
 use jiff::Timestamp;
 use nodepool_controller::cloud::alibaba::sign as alibaba_sign;
 use nodepool_controller::cloud::alibaba::{AlibabaClient, AlibabaConfig};
-use nodepool_controller::cloud::credentials::{AccessKey, HuaweiAuth};
+use nodepool_controller::cloud::auth::{AccessKey, HuaweiAuth};
 use nodepool_controller::cloud::http::{HttpConfig, RetryPolicy};
 use nodepool_controller::cloud::huawei::sign as huawei_sign;
 use nodepool_controller::cloud::huawei::{HuaweiClient, HuaweiConfig};

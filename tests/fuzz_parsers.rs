@@ -27,7 +27,7 @@ use jiff::Timestamp;
 use nodepool_controller::cloud::alibaba::error as alibaba_error;
 use nodepool_controller::cloud::alibaba::sign as alibaba_sign;
 use nodepool_controller::cloud::alibaba::{AlibabaClient, AlibabaConfig};
-use nodepool_controller::cloud::credentials::{AccessKey, HuaweiAuth};
+use nodepool_controller::cloud::auth::{AccessKey, HuaweiAuth};
 use nodepool_controller::cloud::huawei::error as huawei_error;
 use nodepool_controller::cloud::huawei::sign as huawei_sign;
 use nodepool_controller::cloud::huawei::{HuaweiClient, HuaweiConfig};

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nodepool_controller::cloud::alibaba::{AlibabaClient, AlibabaConfig};
-use nodepool_controller::cloud::credentials::{AccessKey, HuaweiAuth};
+use nodepool_controller::cloud::auth::{AccessKey, HuaweiAuth};
 use nodepool_controller::cloud::http::{HttpConfig, RetryPolicy};
 use nodepool_controller::cloud::huawei::{HuaweiClient, HuaweiConfig};
 use nodepool_controller::cloud::phase::Phase;

@@ -7,7 +7,7 @@
 //!   [`alibaba::AlibabaClient`] (ACK CS 2015-12-15, `ACS3-HMAC-SHA256`).
 //! * [`http`]: the shared HTTP layer (timeouts, retries of idempotent calls only, jittered
 //!   backoff honouring Retry-After), [`ratelimit`]: per-account token buckets shared through a
-//!   registry, [`credentials`]: `secrecy`-wrapped credentials with redacted `Debug`.
+//!   registry, [`auth`]: `secrecy`-wrapped credentials with redacted `Debug`.
 //!
 //! Nothing in here logs a secret: credentials are only held as [`secrecy::SecretString`], signed
 //! headers are never logged, and no error's `Display` contains a header value.
@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub mod alibaba;
+pub mod auth;
 pub mod body;
-pub mod credentials;
 pub mod error;
 pub mod http;
 pub mod huawei;

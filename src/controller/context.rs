@@ -17,7 +17,6 @@ use tracing::warn;
 
 use super::cache::{CachedNodePool, key, slim};
 use super::conditions;
-use super::credentials::{self, Credentials, CredentialsError};
 use super::error::Error;
 use super::leader::{LeaderElection, LeaderGate};
 use super::metered::Metered;
@@ -30,6 +29,7 @@ use crate::cloud::phase::Phase;
 use crate::cloud::ratelimit::{RateLimit, RateLimiters};
 use crate::cloud::{Cloud, NodePoolProvider};
 use crate::crd::{CloudSpec, NodePool, NodePoolStatus};
+use crate::credentials::{self, Credentials, CredentialsError};
 use crate::metrics::Metrics;
 
 /// How the controller runs.

@@ -9,7 +9,6 @@
 pub mod cache;
 pub mod conditions;
 pub mod context;
-pub mod credentials;
 pub mod error;
 pub mod leader;
 pub mod metered;

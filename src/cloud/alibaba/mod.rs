@@ -29,7 +29,7 @@ use reqwest::Method;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
-use super::credentials::AccessKey;
+use super::auth::AccessKey;
 use super::http::{
     Clock, Endpoint, HttpConfig, Prepared, RandomSource, RawResponse, Transport, check_region,
     decode_json, default_clock, header_value, parse_endpoint,

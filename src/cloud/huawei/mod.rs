@@ -26,7 +26,7 @@ use async_trait::async_trait;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::credentials::HuaweiAuth;
+use super::auth::HuaweiAuth;
 use super::http::{
     Clock, Endpoint, HttpConfig, Prepared, RandomSource, RawResponse, Transport, check_region,
     decode_json, default_clock, header_value, parse_endpoint,

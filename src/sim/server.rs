@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 
 use super::config::{FaultSpec, Faults};
 use super::model::{now_ms, random_hex};
-use super::{Bucket, Ctx, Reply, Sim, alibaba, huawei, lock};
+use super::state::{Bucket, Ctx, Reply, Sim, lock};
+use super::{alibaba, huawei};
 use crate::cloud::sign::{ReceivedRequest, VerifyError, percent_decode};
 
 /// Most remembered ACK nonces (the oldest are forgotten first), so a long benchmark cannot

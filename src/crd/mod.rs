@@ -29,11 +29,7 @@ pub const ANNOTATION_ADOPT_ID: &str = "cloud.nodepool.dev/adopt-id";
 pub const ANNOTATION_READ_ONLY: &str = "cloud.nodepool.dev/read-only";
 /// ACK tag (on the scaling group) carrying the UID of the NodePool that created the pool: how the
 /// controller finds its own pool after a crash, since ACK does not promise unique names.
-pub const OWNER_TAG: &str = "cloud.nodepool.dev/owner-uid";
-
-/// CEL expression for the CCE node pool name rule, applied to `self`.
-pub(crate) const CCE_NAME_RULE: &str =
-    "self.matches('^[a-z]([-a-z0-9]{0,48}[a-z0-9])?$') && self != 'DefaultPool'";
+pub const OWNER_TAG: &str = crate::cloud::alibaba::marks::OWNER_UID_TAG;
 
 /// A node pool at a public cloud, kept in line with this spec by nodepool-controller.
 ///

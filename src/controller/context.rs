@@ -242,21 +242,13 @@ pub(super) struct Target {
 
 pub(super) fn target(np: &NodePool) -> Result<Target, Error> {
     let default_name = np.name_any();
-    Ok(match np.spec.cloud_spec().ok_or(Error::NoCloud)? {
-        CloudSpec::Huawei(h) => Target {
-            cloud: Cloud::Huawei,
-            region: h.region.clone(),
-            project: h.project_id.clone(),
-            cluster: h.cluster_id.clone(),
-            name: h.pool_name(&default_name).to_string(),
-        },
-        CloudSpec::Alibaba(a) => Target {
-            cloud: Cloud::Alibaba,
-            region: a.region_id.clone(),
-            project: String::new(),
-            cluster: a.cluster_id.clone(),
-            name: a.pool_name(&default_name).to_string(),
-        },
+    let spec = np.spec.cloud_spec().ok_or(Error::NoCloud)?.section();
+    Ok(Target {
+        cloud: spec.cloud(),
+        region: spec.region().to_string(),
+        project: spec.project().to_string(),
+        cluster: spec.cluster_id().to_string(),
+        name: spec.pool_name(&default_name).to_string(),
     })
 }
 

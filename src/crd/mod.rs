@@ -11,6 +11,8 @@ use kube::{CustomResource, CustomResourceExt, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::cloud::CloudSection;
+
 pub use alibaba::AlibabaNodePool;
 pub use huawei::HuaweiNodePool;
 
@@ -112,12 +114,17 @@ pub enum CloudSpec<'a> {
 }
 
 impl<'a> CloudSpec<'a> {
+    /// The cloud's section, as the controller uses it (where the pool lives, its request bodies).
+    pub fn section(&self) -> &'a dyn CloudSection {
+        match *self {
+            CloudSpec::Huawei(h) => h,
+            CloudSpec::Alibaba(a) => a,
+        }
+    }
+
     /// The cloud cluster the pool belongs to.
     pub fn cluster_id(&self) -> &'a str {
-        match self {
-            CloudSpec::Huawei(h) => &h.cluster_id,
-            CloudSpec::Alibaba(a) => &a.cluster_id,
-        }
+        self.section().cluster_id()
     }
 }
 

@@ -6,8 +6,35 @@
 use serde_json::{Map, Value, json};
 
 use super::marks;
-use crate::cloud::{Managed, Owner, PoolUpdate};
+use crate::cloud::{Cloud, CloudSection, Managed, Owner, PoolUpdate};
 use crate::crd::AlibabaNodePool;
+
+impl CloudSection for AlibabaNodePool {
+    fn cloud(&self) -> Cloud {
+        Cloud::Alibaba
+    }
+    fn region(&self) -> &str {
+        &self.region_id
+    }
+    fn project(&self) -> &str {
+        ""
+    }
+    fn cluster_id(&self) -> &str {
+        &self.cluster_id
+    }
+    fn pool_name<'a>(&'a self, default_name: &'a str) -> &'a str {
+        AlibabaNodePool::pool_name(self, default_name)
+    }
+    fn create(&self, owner: Owner<'_>) -> Value {
+        create(self, owner)
+    }
+    fn update(&self, owner: Owner<'_>) -> PoolUpdate {
+        update(self, owner)
+    }
+    fn desired(&self, owner: Owner<'_>) -> Managed {
+        desired(self, owner)
+    }
+}
 
 /// The ACK create body, with the owner tags in `scaling_group.tags`.
 pub fn create(spec: &AlibabaNodePool, owner: Owner<'_>) -> Value {

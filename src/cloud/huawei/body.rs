@@ -6,8 +6,35 @@
 use serde_json::{Map, Value, json};
 
 use super::marks;
-use crate::cloud::{Managed, Owner, PoolUpdate};
+use crate::cloud::{Cloud, CloudSection, Managed, Owner, PoolUpdate};
 use crate::crd::HuaweiNodePool;
+
+impl CloudSection for HuaweiNodePool {
+    fn cloud(&self) -> Cloud {
+        Cloud::Huawei
+    }
+    fn region(&self) -> &str {
+        &self.region
+    }
+    fn project(&self) -> &str {
+        &self.project_id
+    }
+    fn cluster_id(&self) -> &str {
+        &self.cluster_id
+    }
+    fn pool_name<'a>(&'a self, default_name: &'a str) -> &'a str {
+        HuaweiNodePool::pool_name(self, default_name)
+    }
+    fn create(&self, owner: Owner<'_>) -> Value {
+        create(self, owner)
+    }
+    fn update(&self, owner: Owner<'_>) -> PoolUpdate {
+        update(self, owner)
+    }
+    fn desired(&self, owner: Owner<'_>) -> Managed {
+        desired(self, owner)
+    }
+}
 
 /// The CCE create body, with the owner tags in `nodeTemplate.userTags`.
 pub fn create(spec: &HuaweiNodePool, owner: Owner<'_>) -> Value {

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod cloud;
 pub mod controller;
 pub mod crd;
+pub mod credentials;
 pub mod metrics;
 pub mod server;
 pub mod sim;

@@ -11,9 +11,11 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use jiff::Timestamp;
+use nodepool_controller::cloud::alibaba::sign as alibaba_sign;
 use nodepool_controller::cloud::alibaba::{AlibabaClient, AlibabaConfig};
-use nodepool_controller::cloud::credentials::{AccessKey, HuaweiAuth};
+use nodepool_controller::cloud::auth::{AccessKey, HuaweiAuth};
 use nodepool_controller::cloud::http::{HttpConfig, RetryPolicy};
+use nodepool_controller::cloud::huawei::sign as huawei_sign;
 use nodepool_controller::cloud::huawei::{HuaweiClient, HuaweiConfig};
 use nodepool_controller::cloud::ratelimit::{RateLimit, RateLimiters};
 use nodepool_controller::cloud::sign::{self, ReceivedRequest};
@@ -75,7 +77,7 @@ impl Captured {
             headers: &headers,
             body: &me.body,
         };
-        sign::huawei::verify(
+        huawei_sign::verify(
             &req,
             |ak| (ak == AK).then(|| SecretString::from(SK)),
             Timestamp::now(),
@@ -93,7 +95,7 @@ impl Captured {
             headers: &headers,
             body: &me.body,
         };
-        sign::alibaba::verify(
+        alibaba_sign::verify(
             &req,
             |ak| (ak == AK).then(|| SecretString::from(SK)),
             Timestamp::now(),
@@ -426,7 +428,7 @@ fn assert_huawei_common(req: &Captured, server: &Server) {
     assert_eq!(req.header("user-agent").as_deref(), Some(USER_AGENT));
     assert_eq!(req.header("x-project-id").as_deref(), Some(PROJECT));
     let date = req.header("x-sdk-date").unwrap();
-    assert!(sign::huawei::parse_date(&date).is_some(), "{date}");
+    assert!(huawei_sign::parse_date(&date).is_some(), "{date}");
     assert_eq!(
         req.signed_headers(),
         "content-type;host;user-agent;x-project-id;x-sdk-date"
@@ -690,7 +692,7 @@ fn assert_alibaba_common(req: &Captured, server: &Server, action: &str) {
         Some("static_ak")
     );
     let date = req.header("x-acs-date").unwrap();
-    assert!(sign::alibaba::parse_date(&date).is_some(), "{date}");
+    assert!(alibaba_sign::parse_date(&date).is_some(), "{date}");
     let nonce = req.header("x-acs-signature-nonce").unwrap();
     assert!(
         nonce.len() == 32 && nonce.bytes().all(|b| b.is_ascii_hexdigit()),

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use nodepool_controller::cloud::Owner;
-use nodepool_controller::controller::update;
 use nodepool_controller::crd::{NodePool, OWNER_TAG};
 use serde_json::json;
 
@@ -196,7 +195,12 @@ async fn a_create_interrupted_before_the_status_write_is_adopted_not_repeated() 
             namespace: &ns.name,
             name: np.metadata.name.as_deref().expect("name"),
         };
-        let body = update::create(np.spec.cloud_spec().expect("a cloud"), owner);
+        let body = np
+            .spec
+            .cloud_spec()
+            .expect("a cloud")
+            .section()
+            .create(owner);
         provider
             .create(cluster, &body)
             .await

@@ -1,9 +1,9 @@
 //! Bounded property-based fuzzing (proptest) of what reads cloud answers and of the request
 //! signing code (issue 8).
 //!
-//! * The error-answer parsers (`cloud::error::parse_huawei`, `parse_alibaba`) never panic on any
-//!   status, headers and body, clip messages, and classify throttling and 5xx the same way
-//!   whatever the body says.
+//! * The error-answer parsers (`cloud::huawei::error::parse`, `cloud::alibaba::error::parse`)
+//!   never panic on any status, headers and body, clip messages, and classify throttling and 5xx
+//!   the same way whatever the body says.
 //! * The wire models of both clouds accept any JSON (wrong types included) without panicking,
 //!   and what they accept survives a serialize / deserialize round trip (unknown fields kept).
 //! * The real clients (`HuaweiClient`, `AlibabaClient`) against a local socket that answers
@@ -24,9 +24,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use nodepool_controller::cloud::alibaba::error as alibaba_error;
+use nodepool_controller::cloud::alibaba::sign as alibaba_sign;
 use nodepool_controller::cloud::alibaba::{AlibabaClient, AlibabaConfig};
-use nodepool_controller::cloud::credentials::{AccessKey, HuaweiAuth};
-use nodepool_controller::cloud::error::{parse_alibaba, parse_huawei};
+use nodepool_controller::cloud::auth::{AccessKey, HuaweiAuth};
+use nodepool_controller::cloud::huawei::error as huawei_error;
+use nodepool_controller::cloud::huawei::sign as huawei_sign;
 use nodepool_controller::cloud::huawei::{HuaweiClient, HuaweiConfig};
 use nodepool_controller::cloud::ratelimit::{RateLimit, RateLimiters};
 use nodepool_controller::cloud::sign::{
@@ -221,7 +224,7 @@ proptest! {
         body in body_strategy(),
     ) {
         let hs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        for e in [parse_huawei(status, &hs, &body), parse_alibaba(status, &hs, &body)] {
+        for e in [huawei_error::parse(status, &hs, &body), alibaba_error::parse(status, &hs, &body)] {
             prop_assert_eq!(e.status, status);
             // 512 bytes of the cloud's message plus the ellipsis at most.
             prop_assert!(e.message.len() <= 512 + '…'.len_utf8(), "message of {} bytes", e.message.len());
@@ -248,7 +251,7 @@ proptest! {
     ) {
         // Random bytes: no cloud error code or quota words can be in a non-JSON body.
         prop_assume!(serde_json::from_slice::<Value>(&body).is_err());
-        for e in [parse_huawei(status, &[], &body), parse_alibaba(status, &[], &body)] {
+        for e in [huawei_error::parse(status, &[], &body), alibaba_error::parse(status, &[], &body)] {
             prop_assert_eq!(e.kind, ErrorKind::Transient);
             prop_assert!(e.kind.is_retryable());
         }
@@ -621,14 +624,14 @@ fn signed_wire(r: &Req, huawei_cloud: bool) -> Option<(String, String, Vec<(Stri
     let time = Timestamp::from_second(r.secs).unwrap();
     let secret = SecretString::from(r.sk.clone());
     let (added, wire_query) = if huawei_cloud {
-        let s = sign::huawei::sign(&req, &r.ak, &secret, time).ok()?;
+        let s = huawei_sign::sign(&req, &r.ak, &secret, time).ok()?;
         (
             s.headers_to_add,
-            sign::huawei::canonical_query_string(&query),
+            huawei_sign::canonical_query_string(&query),
         )
     } else {
-        let s = sign::alibaba::sign(&req, &r.ak, &secret, time, &r.nonce).ok()?;
-        (s.headers_to_add, sign::alibaba::wire_query_string(&query))
+        let s = alibaba_sign::sign(&req, &r.ak, &secret, time, &r.nonce).ok()?;
+        (s.headers_to_add, alibaba_sign::wire_query_string(&query))
     };
     headers.extend(added.into_iter().map(|(k, v)| (k.to_string(), v)));
     Some((path, wire_query, headers))
@@ -659,9 +662,9 @@ fn verify(
     let key = |a: &str| (a == ak).then(|| SecretString::from(sk.to_string()));
     let now = Timestamp::from_second(secs).unwrap();
     if huawei_cloud {
-        sign::huawei::verify(&received, key, now, Duration::from_secs(900))
+        huawei_sign::verify(&received, key, now, Duration::from_secs(900))
     } else {
-        sign::alibaba::verify(&received, key, now, Duration::from_secs(900))
+        alibaba_sign::verify(&received, key, now, Duration::from_secs(900))
     }
 }
 
@@ -733,8 +736,8 @@ proptest! {
         let now = Timestamp::from_second(1_704_067_200).unwrap();
         let key = |_: &str| Some(SecretString::from("sk".to_string()));
         // A made-up signature never verifies, and nothing panics.
-        prop_assert!(sign::huawei::verify(&received, key, now, Duration::from_secs(900)).is_err());
-        prop_assert!(sign::alibaba::verify(&received, key, now, Duration::from_secs(900)).is_err());
+        prop_assert!(huawei_sign::verify(&received, key, now, Duration::from_secs(900)).is_err());
+        prop_assert!(alibaba_sign::verify(&received, key, now, Duration::from_secs(900)).is_err());
     }
 
     #[test]
@@ -744,10 +747,10 @@ proptest! {
         let enc = uri_encode(&bytes);
         prop_assert!(enc.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
         let t = Timestamp::from_second(secs).unwrap();
-        prop_assert_eq!(sign::huawei::parse_date(&sign::huawei::format_date(t)), Some(t));
-        prop_assert_eq!(sign::alibaba::parse_date(&sign::alibaba::format_date(t)), Some(t));
-        let _ = sign::huawei::parse_date(&junk);
-        let _ = sign::alibaba::parse_date(&junk);
+        prop_assert_eq!(huawei_sign::parse_date(&huawei_sign::format_date(t)), Some(t));
+        prop_assert_eq!(alibaba_sign::parse_date(&alibaba_sign::format_date(t)), Some(t));
+        let _ = huawei_sign::parse_date(&junk);
+        let _ = alibaba_sign::parse_date(&junk);
         let _ = percent_decode(&junk);
         let _ = form_decode(&junk);
     }
@@ -760,8 +763,8 @@ proptest! {
         let time = Timestamp::from_second(r.secs).unwrap();
         let secret = SecretString::from(r.sk.clone());
         for s in [
-            sign::huawei::sign(&req, &r.ak, &secret, time).ok(),
-            sign::alibaba::sign(&req, &r.ak, &secret, time, &r.nonce).ok(),
+            huawei_sign::sign(&req, &r.ak, &secret, time).ok(),
+            alibaba_sign::sign(&req, &r.ak, &secret, time, &r.nonce).ok(),
         ].into_iter().flatten() {
             let dbg = format!("{s:?}");
             prop_assert!(!dbg.contains(&s.signature), "the signature in Debug");

@@ -10,8 +10,8 @@ use std::process::{Command, Stdio};
 
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, Patch, PatchParams, PostParams};
+use nodepool_controller::cloud::phase::Phase;
 use nodepool_controller::controller::conditions::{self, Failure, Outcome};
-use nodepool_controller::controller::phase::Phase;
 use nodepool_controller::crd::NodePool;
 use serde_json::{Value, json};
 

@@ -11,8 +11,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
+use nodepool_controller::cloud::alibaba::sign as alibaba_sign;
+use nodepool_controller::cloud::huawei::sign as huawei_sign;
 use nodepool_controller::cloud::sign::{
-    self, ReceivedRequest, RequestToSign, SignError, Signed, Verified, VerifyError, alibaba, huawei,
+    self, ReceivedRequest, RequestToSign, SignError, Signed, Verified, VerifyError,
 };
 use secrecy::SecretString;
 use serde_json::Value;
@@ -242,30 +244,30 @@ impl Cloud {
         now: Timestamp,
     ) -> Result<Verified, VerifyError> {
         wire.with(|r| match self {
-            Cloud::Huawei => huawei::verify(r, lookup, now, SKEW),
-            Cloud::Alibaba => alibaba::verify(r, lookup, now, SKEW),
+            Cloud::Huawei => huawei_sign::verify(r, lookup, now, SKEW),
+            Cloud::Alibaba => alibaba_sign::verify(r, lookup, now, SKEW),
         })
     }
 
     fn date_header(self) -> &'static str {
         match self {
-            Cloud::Huawei => huawei::DATE_HEADER,
-            Cloud::Alibaba => alibaba::DATE_HEADER,
+            Cloud::Huawei => huawei_sign::DATE_HEADER,
+            Cloud::Alibaba => alibaba_sign::DATE_HEADER,
         }
     }
 
     fn parse_date(self, text: &str) -> Timestamp {
         match self {
-            Cloud::Huawei => huawei::parse_date(text),
-            Cloud::Alibaba => alibaba::parse_date(text),
+            Cloud::Huawei => huawei_sign::parse_date(text),
+            Cloud::Alibaba => alibaba_sign::parse_date(text),
         }
         .unwrap_or_else(|| panic!("bad date {text}"))
     }
 
     fn format_date(self, t: Timestamp) -> String {
         match self {
-            Cloud::Huawei => huawei::format_date(t),
-            Cloud::Alibaba => alibaba::format_date(t),
+            Cloud::Huawei => huawei_sign::format_date(t),
+            Cloud::Alibaba => alibaba_sign::format_date(t),
         }
     }
 }
@@ -341,7 +343,7 @@ fn huawei_signer_matches_every_sdk_vector() {
         let time = Cloud::Huawei.parse_date(s(inputs, "x_sdk_date"));
 
         let got = req
-            .with(|r| huawei::sign(r, ak, &sk, time))
+            .with(|r| huawei_sign::sign(r, ak, &sk, time))
             .unwrap_or_else(|e| panic!("{file} {id}: {e}"));
         assert_signed(id, &got, &v);
         let got_to_add: Vec<(&str, String)> = got.headers_to_add.clone();
@@ -353,19 +355,19 @@ fn huawei_signer_matches_every_sdk_vector() {
         assert_eq!(got_to_add.last().map(|(n, _)| *n), Some("Authorization"));
 
         // Without X-Sdk-Date the signer adds it from the injected time: same signature.
-        let no_date = req.without_header(huawei::DATE_HEADER);
+        let no_date = req.without_header(huawei_sign::DATE_HEADER);
         let got2 = no_date
-            .with(|r| huawei::sign(r, ak, &sk, time))
+            .with(|r| huawei_sign::sign(r, ak, &sk, time))
             .unwrap_or_else(|e| panic!("{file} {id} without date: {e}"));
         assert_signed(id, &got2, &v);
         assert!(
             got2.headers_to_add
-                .contains(&(huawei::DATE_HEADER, s(inputs, "x_sdk_date").to_owned())),
+                .contains(&(huawei_sign::DATE_HEADER, s(inputs, "x_sdk_date").to_owned())),
             "{id}: X-Sdk-Date not added: {:?}",
             got2.headers_to_add
         );
         let helper = no_date
-            .with(|r| huawei::signing_headers(r, ak, &sk, time))
+            .with(|r| huawei_sign::signing_headers(r, ak, &sk, time))
             .unwrap();
         assert_eq!(helper, got2.headers_to_add);
 
@@ -378,7 +380,7 @@ fn huawei_signer_matches_every_sdk_vector() {
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
             assert_eq!(
-                huawei::canonical_query_string(&pairs),
+                huawei_sign::canonical_query_string(&pairs),
                 q,
                 "{id}: wire query"
             );
@@ -460,7 +462,7 @@ fn alibaba_signer_matches_every_sdk_vector() {
         let nonce = s(inputs, "x_acs_signature_nonce");
 
         let got = req
-            .with(|r| alibaba::sign(r, ak, &sk, time, nonce))
+            .with(|r| alibaba_sign::sign(r, ak, &sk, time, nonce))
             .unwrap_or_else(|e| panic!("{file} {id}: {e}"));
         assert_signed(id, &got, &v);
         assert_eq!(
@@ -474,34 +476,34 @@ fn alibaba_signer_matches_every_sdk_vector() {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         assert_eq!(
-            alibaba::canonical_query_string(&pairs),
+            alibaba_sign::canonical_query_string(&pairs),
             s(&v, "canonical_query_string"),
             "{id}: canonical query"
         );
 
         // Without date, nonce and content hash the signer adds them: same signature.
         let bare = req
-            .without_header(alibaba::DATE_HEADER)
-            .without_header(alibaba::NONCE_HEADER)
-            .without_header(alibaba::CONTENT_SHA256_HEADER);
+            .without_header(alibaba_sign::DATE_HEADER)
+            .without_header(alibaba_sign::NONCE_HEADER)
+            .without_header(alibaba_sign::CONTENT_SHA256_HEADER);
         let got2 = bare
-            .with(|r| alibaba::sign(r, ak, &sk, time, nonce))
+            .with(|r| alibaba_sign::sign(r, ak, &sk, time, nonce))
             .unwrap_or_else(|e| panic!("{file} {id} bare: {e}"));
         assert_signed(id, &got2, &v);
         assert_eq!(
             got2.headers_to_add,
             vec![
-                (alibaba::DATE_HEADER, date.to_owned()),
-                (alibaba::NONCE_HEADER, nonce.to_owned()),
+                (alibaba_sign::DATE_HEADER, date.to_owned()),
+                (alibaba_sign::NONCE_HEADER, nonce.to_owned()),
                 (
-                    alibaba::CONTENT_SHA256_HEADER,
+                    alibaba_sign::CONTENT_SHA256_HEADER,
                     s(inputs, "body_sha256_hex").to_owned()
                 ),
                 ("Authorization", s(&v, "authorization").to_owned()),
             ]
         );
         let helper = bare
-            .with(|r| alibaba::signing_headers(r, ak, &sk, time, nonce))
+            .with(|r| alibaba_sign::signing_headers(r, ak, &sk, time, nonce))
             .unwrap();
         assert_eq!(helper, got2.headers_to_add);
         checked += 1;
@@ -569,7 +571,7 @@ fn alibaba_wire_query_matches_the_sdk() {
         .collect();
     let url = s(v, "url_on_wire");
     assert_eq!(
-        alibaba::wire_query_string(&pairs),
+        alibaba_sign::wire_query_string(&pairs),
         url.split_once('?').unwrap().1
     );
 }
@@ -678,7 +680,7 @@ fn check_captured(cloud: Cloud) {
             if cloud == Cloud::Alibaba {
                 // ...even with x-acs-content-sha256 recomputed, since that header is signed.
                 let hash = sign::sha256_hex(&w.body);
-                w.set_header(alibaba::CONTENT_SHA256_HEADER, &hash);
+                w.set_header(alibaba_sign::CONTENT_SHA256_HEADER, &hash);
                 mismatch(&w, "body and hash changed", VerifyError::SignatureMismatch);
             }
         } else {
@@ -904,7 +906,7 @@ fn huawei_verifier_unsigned_payload() {
         .verify(&wire, &lookup, now)
         .expect("body not covered");
     wire.set_header(
-        huawei::CONTENT_SHA256_HEADER,
+        huawei_sign::CONTENT_SHA256_HEADER,
         &sign::sha256_hex(b"raw bytes"),
     );
     assert_eq!(
@@ -941,7 +943,7 @@ fn huawei_round_trip() {
         headers: &headers,
         body,
     };
-    let added = huawei::signing_headers(&req, "AK1", &sk, time).unwrap();
+    let added = huawei_sign::signing_headers(&req, "AK1", &sk, time).unwrap();
     let mut wire_headers: Vec<(String, Vec<u8>)> = headers
         .iter()
         .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
@@ -951,7 +953,7 @@ fn huawei_round_trip() {
             .into_iter()
             .map(|(n, v)| (n.to_owned(), v.into_bytes())),
     );
-    let target = format!("{path}?{}", huawei::canonical_query_string(&query));
+    let target = format!("{path}?{}", huawei_sign::canonical_query_string(&query));
     let wire = Wire::new("PUT", &target, wire_headers, body.to_vec());
     let ok = Cloud::Huawei
         .verify(&wire, &keys("AK1", "a-secret"), time)
@@ -983,7 +985,7 @@ fn alibaba_round_trip() {
         body: b"",
     };
     let nonce = "0123456789abcdef0123456789abcdef";
-    let added = alibaba::signing_headers(&req, "AK1", &sk, time, nonce).unwrap();
+    let added = alibaba_sign::signing_headers(&req, "AK1", &sk, time, nonce).unwrap();
     let mut wire_headers: Vec<(String, Vec<u8>)> = headers
         .iter()
         .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
@@ -995,8 +997,8 @@ fn alibaba_round_trip() {
     );
     // Either query form verifies: the SDK's form encoding or the canonical one.
     for q in [
-        alibaba::wire_query_string(&query),
-        alibaba::canonical_query_string(&query).replace(' ', "%20"),
+        alibaba_sign::wire_query_string(&query),
+        alibaba_sign::canonical_query_string(&query).replace(' ', "%20"),
     ] {
         let wire = Wire::new(
             "GET",
@@ -1027,10 +1029,11 @@ fn signers_reject_bad_request_descriptions() {
         body: vec![],
     };
     let hw = |req: &ToSign, ak: &str, sk: &SecretString| {
-        req.with(|r| huawei::sign(r, ak, sk, time)).err()
+        req.with(|r| huawei_sign::sign(r, ak, sk, time)).err()
     };
     let ali = |req: &ToSign, ak: &str, sk: &SecretString| {
-        req.with(|r| alibaba::sign(r, ak, sk, time, "nonce")).err()
+        req.with(|r| alibaba_sign::sign(r, ak, sk, time, "nonce"))
+            .err()
     };
 
     for f in [
@@ -1073,7 +1076,7 @@ fn signers_reject_bad_request_descriptions() {
     assert_eq!(
         hw(&stale, "ak", &sk),
         Some(SignError::ConflictingHeader {
-            name: huawei::DATE_HEADER,
+            name: huawei_sign::DATE_HEADER,
             found: "20240115T082959Z".into(),
             expected: "20240115T083000Z".into(),
         })
@@ -1091,9 +1094,9 @@ fn signers_reject_bad_request_descriptions() {
     );
 
     for (name, value) in [
-        (alibaba::DATE_HEADER, "2024-01-15T08:29:59Z"),
-        (alibaba::NONCE_HEADER, "other"),
-        (alibaba::CONTENT_SHA256_HEADER, "abc"),
+        (alibaba_sign::DATE_HEADER, "2024-01-15T08:29:59Z"),
+        (alibaba_sign::NONCE_HEADER, "other"),
+        (alibaba_sign::CONTENT_SHA256_HEADER, "abc"),
     ] {
         let mut req = base.clone();
         req.headers.push((name.into(), value.into()));
@@ -1117,7 +1120,7 @@ fn debug_output_never_shows_secrets() {
         headers: &headers,
         body: b"",
     };
-    let signed = huawei::sign(&req, "ak", &sk, time).unwrap();
+    let signed = huawei_sign::sign(&req, "ak", &sk, time).unwrap();
     for text in [format!("{req:?}"), format!("{signed:?}"), format!("{sk:?}")] {
         assert!(!text.contains("THE-SECRET-KEY"), "{text}");
         assert!(!text.contains("THE-TOKEN"), "{text}");

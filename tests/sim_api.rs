@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use nodepool_controller::cloud::sign::{RequestToSign, alibaba, huawei};
+use nodepool_controller::cloud::alibaba::sign as alibaba_sign;
+use nodepool_controller::cloud::huawei::sign as huawei_sign;
+use nodepool_controller::cloud::sign::RequestToSign;
 use nodepool_controller::sim::config::{Account, Token};
 use nodepool_controller::sim::{Scenario, Sim, Timings, server};
 use secrecy::SecretString;
@@ -167,7 +169,7 @@ impl Harness {
             headers: &base,
             body: &body,
         };
-        let signed = huawei::sign(&req, ak, &SecretString::from(sk.to_owned()), time).unwrap();
+        let signed = huawei_sign::sign(&req, ak, &SecretString::from(sk.to_owned()), time).unwrap();
         let mut headers: Vec<(String, String)> = base
             .iter()
             .filter(|(n, _)| *n != "Host")
@@ -179,7 +181,7 @@ impl Harness {
                 .iter()
                 .map(|(n, v)| (n.to_string(), v.clone())),
         );
-        let q = huawei::canonical_query_string(query);
+        let q = huawei_sign::canonical_query_string(query);
         let pq = if q.is_empty() {
             path.to_owned()
         } else {
@@ -257,7 +259,7 @@ impl Harness {
             body: &body,
         };
         let nonce = format!("{:032x}", fastrand::u128(..));
-        let signed = alibaba::sign(
+        let signed = alibaba_sign::sign(
             &req,
             ak,
             &SecretString::from(sk.to_owned()),
@@ -276,7 +278,7 @@ impl Harness {
                 .iter()
                 .map(|(n, v)| (n.to_string(), v.clone())),
         );
-        let q = alibaba::wire_query_string(query);
+        let q = alibaba_sign::wire_query_string(query);
         let pq = if q.is_empty() {
             path.to_owned()
         } else {
@@ -933,7 +935,8 @@ async fn throttling_errors_latency_and_counters() {
         ],
         body,
     };
-    let signed = huawei::sign(&req, "HAK", &SecretString::from("HSK"), Timestamp::now()).unwrap();
+    let signed =
+        huawei_sign::sign(&req, "HAK", &SecretString::from("HSK"), Timestamp::now()).unwrap();
     let mut rb = h
         .http
         .get(format!("http://{}{path}", h.host))

@@ -11,15 +11,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nodepool_controller::cloud::alibaba::{AlibabaClient, AlibabaConfig};
-use nodepool_controller::cloud::credentials::{AccessKey, HuaweiAuth};
+use nodepool_controller::cloud::auth::{AccessKey, HuaweiAuth};
 use nodepool_controller::cloud::http::{HttpConfig, RetryPolicy};
 use nodepool_controller::cloud::huawei::{HuaweiClient, HuaweiConfig};
+use nodepool_controller::cloud::phase::Phase;
 use nodepool_controller::cloud::ratelimit::{RateLimit, RateLimiters};
 use nodepool_controller::cloud::{
     Cloud, CloudError, CloudPool, ErrorKind, NodeCounts, NodePoolProvider, PoolCondition,
     PoolUpdate, TransportFailure,
 };
-use nodepool_controller::controller::phase::{Phase, derive};
+use nodepool_controller::controller::phase::derive;
 use nodepool_controller::sim::config::Account;
 use nodepool_controller::sim::{Scenario, Sim, Timings, server};
 use serde_json::{Value, json};

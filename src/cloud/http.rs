@@ -225,7 +225,7 @@ impl RawResponse {
     }
 }
 
-/// Parses an error answer of one cloud (`error::parse_huawei` / `error::parse_alibaba`).
+/// Parses an error answer of one cloud (`huawei::error::parse` / `alibaba::error::parse`).
 pub(crate) type ErrorParser = fn(u16, &[(&str, &str)], &[u8]) -> ApiError;
 
 /// The shared sender of one client.

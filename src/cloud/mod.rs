@@ -7,7 +7,7 @@
 //!   [`alibaba::AlibabaClient`] (ACK CS 2015-12-15, `ACS3-HMAC-SHA256`).
 //! * [`http`]: the shared HTTP layer (timeouts, retries of idempotent calls only, jittered
 //!   backoff honouring Retry-After), [`ratelimit`]: per-account token buckets shared through a
-//!   registry, [`credentials`]: `secrecy`-wrapped credentials with redacted `Debug`.
+//!   registry, [`auth`]: `secrecy`-wrapped credentials with redacted `Debug`.
 //!
 //! Nothing in here logs a secret: credentials are only held as [`secrecy::SecretString`], signed
 //! headers are never logged, and no error's `Display` contains a header value.
@@ -20,10 +20,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub mod alibaba;
-pub mod credentials;
+pub mod auth;
 pub mod error;
 pub mod http;
 pub mod huawei;
+pub mod phase;
 pub mod ratelimit;
 pub mod sign;
 mod tags;
@@ -248,6 +249,32 @@ pub struct PoolUpdate {
     pub body: Value,
     /// The new target node count, or `None` to leave the count alone.
     pub node_count: Option<u32>,
+}
+
+/// One cloud's section of a NodePool spec (`spec.huawei`, `spec.alibaba`), as the controller uses
+/// it: where the pool lives and the request bodies that make the cloud's pool match the spec.
+/// Each cloud implements it in its folder (`body.rs`); `crate::crd::CloudSpec::section` picks
+/// the NodePool's cloud, so nothing else needs to match on the cloud.
+pub trait CloudSection {
+    /// The cloud.
+    fn cloud(&self) -> Cloud;
+    /// The region the pool lives in.
+    fn region(&self) -> &str;
+    /// The CCE project (empty for ACK).
+    fn project(&self) -> &str;
+    /// The cloud cluster the pool belongs to.
+    fn cluster_id(&self) -> &str;
+    /// The pool's name at the cloud (`default_name`: the NodePool's name).
+    fn pool_name<'a>(&'a self, default_name: &'a str) -> &'a str;
+    /// The create body of the pool, with the owner mark.
+    fn create(&self, owner: Owner<'_>) -> Value;
+    /// The update of the pool: everything the cloud can change in place, the owner mark, and
+    /// empty lists and maps for node labels, taints and tags the spec no longer has (so that
+    /// removing them from the spec removes them at the cloud).
+    fn update(&self, owner: Owner<'_>) -> PoolUpdate;
+    /// The managed fields as the spec wants them (the node count only where no autoscaler owns
+    /// it).
+    fn desired(&self, owner: Owner<'_>) -> Managed;
 }
 
 /// The seam between the controller and a cloud. Object-safe: the controller holds an

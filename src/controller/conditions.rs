@@ -13,7 +13,7 @@
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use k8s_openapi::jiff::Timestamp;
 
-use super::phase::Phase;
+use crate::cloud::phase::Phase;
 
 /// Condition type `Ready`.
 pub const READY: &str = "Ready";

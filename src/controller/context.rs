@@ -17,19 +17,19 @@ use tracing::warn;
 
 use super::cache::{CachedNodePool, key, slim};
 use super::conditions;
-use super::credentials::{self, Credentials, CredentialsError};
 use super::error::Error;
 use super::leader::{LeaderElection, LeaderGate};
 use super::metered::Metered;
-use super::phase::Phase;
 use super::reads::{ClusterKey, ClusterReads};
 use super::status::{set_finalizer, write_status};
 use crate::cloud::alibaba::{AlibabaClient, AlibabaConfig};
 use crate::cloud::http::HttpConfig;
 use crate::cloud::huawei::{HuaweiClient, HuaweiConfig};
+use crate::cloud::phase::Phase;
 use crate::cloud::ratelimit::{RateLimit, RateLimiters};
 use crate::cloud::{Cloud, NodePoolProvider};
 use crate::crd::{CloudSpec, NodePool, NodePoolStatus};
+use crate::credentials::{self, Credentials, CredentialsError};
 use crate::metrics::Metrics;
 
 /// How the controller runs.
@@ -242,21 +242,13 @@ pub(super) struct Target {
 
 pub(super) fn target(np: &NodePool) -> Result<Target, Error> {
     let default_name = np.name_any();
-    Ok(match np.spec.cloud_spec().ok_or(Error::NoCloud)? {
-        CloudSpec::Huawei(h) => Target {
-            cloud: Cloud::Huawei,
-            region: h.region.clone(),
-            project: h.project_id.clone(),
-            cluster: h.cluster_id.clone(),
-            name: h.pool_name(&default_name).to_string(),
-        },
-        CloudSpec::Alibaba(a) => Target {
-            cloud: Cloud::Alibaba,
-            region: a.region_id.clone(),
-            project: String::new(),
-            cluster: a.cluster_id.clone(),
-            name: a.pool_name(&default_name).to_string(),
-        },
+    let spec = np.spec.cloud_spec().ok_or(Error::NoCloud)?.section();
+    Ok(Target {
+        cloud: spec.cloud(),
+        region: spec.region().to_string(),
+        project: spec.project().to_string(),
+        cluster: spec.cluster_id().to_string(),
+        name: spec.pool_name(&default_name).to_string(),
     })
 }
 

@@ -8,9 +8,9 @@ use kube::runtime::controller::Action;
 use super::cache::{CachedNodePool, key};
 use super::conditions::Failure;
 use super::context::{Context, jitter};
-use super::credentials::CredentialsError;
 use super::plan::Stall;
 use crate::cloud::{Cloud, CloudError};
+use crate::credentials::CredentialsError;
 
 /// Why a reconcile failed; each variant maps to a fixed PascalCase reason.
 #[derive(Debug, thiserror::Error)]

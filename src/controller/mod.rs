@@ -9,7 +9,6 @@
 pub mod cache;
 pub mod conditions;
 pub mod context;
-pub mod credentials;
 pub mod error;
 pub mod leader;
 pub mod metered;
@@ -20,7 +19,6 @@ pub mod reads;
 pub mod reconcile;
 pub mod run;
 pub mod status;
-pub mod update;
 
 pub use context::{Config, Context};
 pub use error::{Error, error_policy};

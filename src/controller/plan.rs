@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use k8s_openapi::jiff::Timestamp;
 
-use super::phase::{self, Phase};
+use super::phase;
+use crate::cloud::phase::Phase;
 use crate::cloud::{Cloud, CloudPool, Managed, ManagedField};
 use crate::crd::{DeletionPolicy, DriftPolicy, NodePoolStatus, WhenMissing};
 

@@ -22,12 +22,11 @@ use super::context::{Context, Target, target};
 use super::error::Error;
 use super::leader::FOLLOWER_RECHECK;
 use super::observe::see;
-use super::phase::Phase;
 use super::plan::{self, AdoptHow, Facts, Look, Plan, Release, Seen};
 use super::status::{
     fail, finish_status, finish_status_with_drift, observe, read_latest, set_finalizer,
 };
-use super::update;
+use crate::cloud::phase::Phase;
 use crate::cloud::{CloudPool, ManagedField, NodePoolProvider, Owner};
 use crate::crd::{
     ANNOTATION_ADOPT_ID, ANNOTATION_PAUSED, ANNOTATION_READ_ONLY, FINALIZER, NodePool,
@@ -125,7 +124,7 @@ async fn reconcile_once(np: &NodePool, ctx: &Context) -> Result<Action, Error> {
         namespace: &ns,
         name: &name,
     };
-    let desired = update::desired(spec, owner);
+    let desired = spec.section().desired(owner);
     let recorded_status = status.clone();
     let facts = Facts {
         cloud: target.cloud,
@@ -418,7 +417,7 @@ impl Run<'_> {
         status.phase = Some(Phase::Creating.as_str().to_string());
         finish_status(np, &mut status, Some(Phase::Creating), None);
         ctx.write_status(np, &status).await?;
-        let body = update::create(self.spec, self.owner);
+        let body = self.spec.section().create(self.owner);
         ctx.mark_changed(np)?;
         match provider.create(&target.cluster, &body).await {
             Ok(created) => {
@@ -479,7 +478,7 @@ impl Run<'_> {
         let mut phase = observe(&mut status, target.cloud, &pool);
         self.note_drift(&drift, true).await;
         ctx.mark_changed(np)?;
-        let upd = update::update(self.spec, self.owner);
+        let upd = self.spec.section().update(self.owner);
         match provider.update(&target.cluster, &pool.id, &upd).await {
             Ok(_) => {
                 let new_generation = status.applied_generation != Some(generation);

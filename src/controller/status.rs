@@ -13,7 +13,8 @@ use super::cache::slim;
 use super::conditions::{self, Failure, Outcome};
 use super::context::Context;
 use super::error::Error;
-use super::phase::{self, Phase};
+use super::phase;
+use crate::cloud::phase::Phase;
 use crate::cloud::{Cloud, CloudPool, ManagedField};
 use crate::crd::{FIELD_MANAGER, FINALIZER, NodePool, NodePoolStatus};
 

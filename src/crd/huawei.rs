@@ -25,7 +25,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::CCE_NAME_RULE;
+/// CEL expression for the CCE node pool name rule, applied to `self`.
+const CCE_NAME_RULE: &str =
+    "self.matches('^[a-z]([-a-z0-9]{0,48}[a-z0-9])?$') && self != 'DefaultPool'";
 
 /// Key of the CCE user tag (`nodeTemplate.userTags`) the controller adds with the NodePool's UID.
 pub const CCE_OWNER_UID_TAG: &str = crate::cloud::huawei::marks::OWNER_UID_TAG;

@@ -11,6 +11,8 @@ use kube::{CustomResource, CustomResourceExt, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::cloud::CloudSection;
+
 pub use alibaba::AlibabaNodePool;
 pub use huawei::HuaweiNodePool;
 
@@ -29,11 +31,7 @@ pub const ANNOTATION_ADOPT_ID: &str = "cloud.nodepool.dev/adopt-id";
 pub const ANNOTATION_READ_ONLY: &str = "cloud.nodepool.dev/read-only";
 /// ACK tag (on the scaling group) carrying the UID of the NodePool that created the pool: how the
 /// controller finds its own pool after a crash, since ACK does not promise unique names.
-pub const OWNER_TAG: &str = "cloud.nodepool.dev/owner-uid";
-
-/// CEL expression for the CCE node pool name rule, applied to `self`.
-pub(crate) const CCE_NAME_RULE: &str =
-    "self.matches('^[a-z]([-a-z0-9]{0,48}[a-z0-9])?$') && self != 'DefaultPool'";
+pub const OWNER_TAG: &str = crate::cloud::alibaba::marks::OWNER_UID_TAG;
 
 /// A node pool at a public cloud, kept in line with this spec by nodepool-controller.
 ///
@@ -116,12 +114,17 @@ pub enum CloudSpec<'a> {
 }
 
 impl<'a> CloudSpec<'a> {
+    /// The cloud's section, as the controller uses it (where the pool lives, its request bodies).
+    pub fn section(&self) -> &'a dyn CloudSection {
+        match *self {
+            CloudSpec::Huawei(h) => h,
+            CloudSpec::Alibaba(a) => a,
+        }
+    }
+
     /// The cloud cluster the pool belongs to.
     pub fn cluster_id(&self) -> &'a str {
-        match self {
-            CloudSpec::Huawei(h) => &h.cluster_id,
-            CloudSpec::Alibaba(a) => &a.cluster_id,
-        }
+        self.section().cluster_id()
     }
 }
 

@@ -3,8 +3,8 @@
 use serde_json::{Map, Value, json};
 
 use super::model::{Blocked, Progress, random_hex};
+use super::state::{Ctx, Reply};
 use super::store::{AckPool, AckTask, Store};
-use super::{Ctx, Reply};
 
 /// An ACK operation, named as the API action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

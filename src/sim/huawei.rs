@@ -3,8 +3,8 @@
 use serde_json::{Map, Value, json};
 
 use super::model::{Blocked, Progress, random_uuid};
+use super::state::{Ctx, Reply};
 use super::store::{CceJob, CcePool, Store};
-use super::{Ctx, Reply};
 
 /// A CCE operation, named as the SDK method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 
 use super::config::{FaultSpec, Faults};
 use super::model::{now_ms, random_hex};
-use super::{Bucket, Ctx, Reply, Sim, alibaba, huawei, lock};
+use super::state::{Bucket, Ctx, Reply, Sim, lock};
+use super::{alibaba, huawei};
 use crate::cloud::sign::{ReceivedRequest, VerifyError, percent_decode};
 
 /// Most remembered ACK nonces (the oldest are forgotten first), so a long benchmark cannot
@@ -195,7 +196,7 @@ fn huawei_verify(
     now: Timestamp,
     skew: std::time::Duration,
 ) -> Result<crate::cloud::sign::Verified, VerifyError> {
-    crate::cloud::sign::huawei::verify(r, f, now, skew)
+    crate::cloud::huawei::sign::verify(r, f, now, skew)
 }
 
 fn alibaba_verify(
@@ -204,7 +205,7 @@ fn alibaba_verify(
     now: Timestamp,
     skew: std::time::Duration,
 ) -> Result<crate::cloud::sign::Verified, VerifyError> {
-    crate::cloud::sign::alibaba::verify(r, f, now, skew)
+    crate::cloud::alibaba::sign::verify(r, f, now, skew)
 }
 
 /// Applies rate limit, timeout, error rate and latency. `Err` is the answer to send instead.

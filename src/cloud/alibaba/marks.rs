@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use crate::cloud::{Managed, Owner, OwnerMark, shorten, tags};
 
 /// Tag carrying the UID of the NodePool that owns the pool.
-pub const OWNER_UID_TAG: &str = crate::crd::OWNER_TAG;
+pub const OWNER_UID_TAG: &str = "cloud.nodepool.dev/owner-uid";
 /// Tag carrying `namespace/name` of the owning NodePool (for people; may be shortened).
 pub const OWNER_TAG: &str = "cloud.nodepool.dev/owner";
 /// The longest tag value the controller writes (ECS tag values: at most 128 characters).

@@ -17,24 +17,28 @@
 //! returns in DescribeClusterNodePools), not `kubernetes_config.labels`.
 //! `delete` sends `force=False` unless [`AlibabaConfig::force_delete`] is set.
 
+pub mod body;
+pub mod error;
 pub mod marks;
 pub mod model;
+pub mod phase;
+pub mod sign;
 
 use async_trait::async_trait;
 use reqwest::Method;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
-use super::credentials::AccessKey;
+use super::auth::AccessKey;
 use super::http::{
     Clock, Endpoint, HttpConfig, Prepared, RandomSource, RawResponse, Transport, check_region,
     decode_json, default_clock, header_value, parse_endpoint,
 };
 use super::ratelimit::{LimiterKey, RateLimiters};
-use super::sign::{self, RequestToSign, uri_encode};
+use super::sign::{RequestToSign, uri_encode};
 use super::{
     Accepted, Cloud, CloudError, CloudPool, CreatedPool, NodePoolProvider, Operation, PoolUpdate,
-    USER_AGENT, error, single_match,
+    USER_AGENT, single_match,
 };
 
 const CLOUD: Cloud = Cloud::Alibaba;
@@ -108,7 +112,7 @@ impl AlibabaClient {
             account: key.id.clone(),
             region: config.region.clone(),
         });
-        let transport = Transport::new(CLOUD, &config.http, bucket, error::parse_alibaba)?;
+        let transport = Transport::new(CLOUD, &config.http, bucket, error::parse)?;
         Ok(AlibabaClient {
             transport,
             endpoint,
@@ -159,7 +163,7 @@ impl AlibabaClient {
         query: &[(&str, &str)],
         body: &[u8],
     ) -> Result<Prepared, CloudError> {
-        let wire_query = sign::alibaba::wire_query_string(query);
+        let wire_query = sign::wire_query_string(query);
         let url = if wire_query.is_empty() {
             format!("{}{path}", self.endpoint.base)
         } else {
@@ -191,7 +195,7 @@ impl AlibabaClient {
             headers: &to_sign,
             body,
         };
-        let added = sign::alibaba::signing_headers(
+        let added = sign::signing_headers(
             &request,
             &self.key.id,
             &self.key.secret,

@@ -15,23 +15,27 @@
 //! `spec.nodeTemplate.userTags` (the ECS tags CCE returns in show/list), since CCE pools have no
 //! tags of their own.
 
+pub mod body;
+pub mod error;
 pub mod marks;
 pub mod model;
+pub mod phase;
+pub mod sign;
 
 use async_trait::async_trait;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::credentials::HuaweiAuth;
+use super::auth::HuaweiAuth;
 use super::http::{
     Clock, Endpoint, HttpConfig, Prepared, RandomSource, RawResponse, Transport, check_region,
     decode_json, default_clock, header_value, parse_endpoint,
 };
 use super::ratelimit::{LimiterKey, RateLimiters};
-use super::sign::{self, RequestToSign, uri_encode};
+use super::sign::{RequestToSign, uri_encode};
 use super::{
     Accepted, Cloud, CloudError, CloudPool, CreatedPool, NodePoolProvider, Operation, PoolUpdate,
-    USER_AGENT, error, single_match,
+    USER_AGENT, single_match,
 };
 
 const CLOUD: Cloud = Cloud::Huawei;
@@ -113,7 +117,7 @@ impl HuaweiClient {
             account,
             region: config.region.clone(),
         });
-        let transport = Transport::new(CLOUD, &config.http, bucket, error::parse_huawei)?;
+        let transport = Transport::new(CLOUD, &config.http, bucket, error::parse)?;
         Ok(HuaweiClient {
             transport,
             endpoint,
@@ -160,7 +164,7 @@ impl HuaweiClient {
         query: &[(&str, &str)],
         body: &[u8],
     ) -> Result<Prepared, CloudError> {
-        let query_string = sign::huawei::canonical_query_string(query);
+        let query_string = sign::canonical_query_string(query);
         let url = if query_string.is_empty() {
             format!("{}{path}", self.endpoint.base)
         } else {
@@ -191,13 +195,12 @@ impl HuaweiClient {
                     headers: &to_sign,
                     body,
                 };
-                let added =
-                    sign::huawei::signing_headers(&request, &key.id, &key.secret, (self.clock)())
-                        .map_err(|source| CloudError::Sign {
-                        cloud: CLOUD,
-                        operation,
-                        source,
-                    })?;
+                let added = sign::signing_headers(&request, &key.id, &key.secret, (self.clock)())
+                    .map_err(|source| CloudError::Sign {
+                    cloud: CLOUD,
+                    operation,
+                    source,
+                })?;
                 headers.extend(added);
             }
         }

@@ -12,7 +12,7 @@ use k8s_openapi::api::core::v1::Secret;
 use secrecy::SecretString;
 
 use crate::cloud::Cloud;
-use crate::cloud::credentials::{AccessKey, HuaweiAuth};
+use crate::cloud::auth::{AccessKey, HuaweiAuth};
 
 /// Credentials read from a Secret, ready for a cloud client.
 #[derive(Clone, Debug)]

@@ -1,7 +1,9 @@
-//! Request signing for both clouds, as small pure functions.
+//! The signing machinery both clouds share, as small pure functions. Each cloud's own algorithm
+//! lives in its folder:
 //!
-//! * [`huawei`]: `SDK-HMAC-SHA256`, exactly as `huaweicloudsdkcore` (`signer/signer.py`) signs.
-//! * [`alibaba`]: `ACS3-HMAC-SHA256`, exactly as `alibabacloud_tea_openapi`
+//! * [`crate::cloud::huawei::sign`]: `SDK-HMAC-SHA256`, exactly as `huaweicloudsdkcore`
+//!   (`signer/signer.py`) signs.
+//! * [`crate::cloud::alibaba::sign`]: `ACS3-HMAC-SHA256`, exactly as `alibabacloud_tea_openapi`
 //!   (`Utils.get_authorization`) signs.
 //!
 //! Each cloud module has a signer (a pure function of the request, the credentials and an injected
@@ -21,9 +23,6 @@ use hmac::{Hmac, Mac};
 use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
-
-pub mod alibaba;
-pub mod huawei;
 
 /// Lowercase hex SHA-256 of the empty string: the payload hash of a request without a body.
 pub const EMPTY_SHA256_HEX: &str =
@@ -65,21 +64,21 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-fn new_mac(key: &[u8]) -> Hmac<Sha256> {
+pub(crate) fn new_mac(key: &[u8]) -> Hmac<Sha256> {
     // HMAC is defined for keys of any length (long keys are hashed, short ones padded), so
     // `new_from_slice` cannot fail for `Hmac<Sha256>`.
     <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length")
 }
 
 /// HMAC-SHA256 of `message` under the secret, compared with `expected` in constant time.
-fn mac_matches(secret: &SecretString, message: &[u8], expected: &[u8; 32]) -> bool {
+pub(crate) fn mac_matches(secret: &SecretString, message: &[u8], expected: &[u8; 32]) -> bool {
     let mut mac = new_mac(secret.expose_secret().as_bytes());
     mac.update(message);
     mac.verify_slice(expected).is_ok()
 }
 
 /// Hex HMAC-SHA256 of `message` under the secret (the signature both algorithms send).
-fn hex_signature(secret: &SecretString, message: &[u8]) -> String {
+pub(crate) fn hex_signature(secret: &SecretString, message: &[u8]) -> String {
     hex::encode(hmac_sha256(secret.expose_secret().as_bytes(), message))
 }
 
@@ -130,7 +129,7 @@ pub(crate) fn py_strip(s: &str) -> &str {
 
 /// [`py_strip`] for a received header value: as text when it is UTF-8 (what the SDKs send), else
 /// trimming the ASCII members of the same set.
-fn strip_value(value: &[u8]) -> &[u8] {
+pub(crate) fn strip_value(value: &[u8]) -> &[u8] {
     match std::str::from_utf8(value) {
         Ok(s) => py_strip(s).as_bytes(),
         Err(_) => {
@@ -150,7 +149,7 @@ fn strip_value(value: &[u8]) -> &[u8] {
 
 /// Splits a raw query string on `&` into (key, value) at the first `=`, dropping empty pieces;
 /// a piece without `=` has an empty value. `decode` turns each half into bytes.
-fn split_query(query: &str, decode: fn(&str) -> Vec<u8>) -> Vec<(Vec<u8>, Vec<u8>)> {
+pub(crate) fn split_query(query: &str, decode: fn(&str) -> Vec<u8>) -> Vec<(Vec<u8>, Vec<u8>)> {
     query
         .split('&')
         .filter(|piece| !piece.is_empty())
@@ -163,7 +162,7 @@ fn split_query(query: &str, decode: fn(&str) -> Vec<u8>) -> Vec<(Vec<u8>, Vec<u8
 
 /// `METHOD \n URI \n QUERY \n (name:value\n)* \n SIGNED \n PAYLOAD`: the canonical request shared by
 /// both algorithms (the header block ends in `\n`, so an empty line precedes the signed headers).
-fn canonical_request_bytes(
+pub(crate) fn canonical_request_bytes(
     method: &[u8],
     uri: &[u8],
     query: &[u8],
@@ -190,7 +189,7 @@ fn canonical_request_bytes(
 }
 
 /// Bytes that were built only from `&str` inputs and ASCII encodings back into a `String`.
-fn into_string(bytes: Vec<u8>) -> String {
+pub(crate) fn into_string(bytes: Vec<u8>) -> String {
     // Every input of the signers is `&str` and every encoding they apply writes ASCII, so the
     // bytes are always UTF-8 and this never replaces anything.
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
@@ -198,7 +197,7 @@ fn into_string(bytes: Vec<u8>) -> String {
 
 /// Parses a `YYYYmmddTHHMMSSZ`-style date with the given strftime format, strictly: the text
 /// must be exactly what formatting the parsed time gives back.
-fn parse_utc(format: &str, value: &str) -> Option<Timestamp> {
+pub(crate) fn parse_utc(format: &str, value: &str) -> Option<Timestamp> {
     let dt = jiff::civil::DateTime::strptime(format, value).ok()?;
     let ts = jiff::tz::Offset::UTC.to_timestamp(dt).ok()?;
     (ts.strftime(format).to_string() == value).then_some(ts)
@@ -261,7 +260,10 @@ pub struct ReceivedRequest<'a> {
 
 impl ReceivedRequest<'_> {
     /// All values of a header, matched case-insensitively, in the order received.
-    fn header_values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s [u8]> + 's {
+    pub(crate) fn header_values<'s>(
+        &'s self,
+        name: &'s str,
+    ) -> impl Iterator<Item = &'s [u8]> + 's {
         self.headers
             .iter()
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
@@ -269,7 +271,7 @@ impl ReceivedRequest<'_> {
     }
 
     /// The `Authorization` header, which must appear exactly once.
-    fn authorization(&self) -> Result<&[u8], VerifyError> {
+    pub(crate) fn authorization(&self) -> Result<&[u8], VerifyError> {
         let mut values = self.header_values("authorization");
         let first = values.next().ok_or(VerifyError::MissingAuthorization)?;
         if values.next().is_some() {
@@ -420,7 +422,7 @@ impl SignError {
 }
 
 /// Checks shared by both signers.
-fn check_signable(
+pub(crate) fn check_signable(
     req: &RequestToSign<'_>,
     access_key: &str,
     secret: &SecretString,
@@ -518,15 +520,15 @@ impl VerifyError {
 }
 
 /// The three fields of an `Authorization` header.
-struct ParsedAuthorization {
-    access_key: String,
-    signed_headers: String,
-    signature: [u8; 32],
+pub(crate) struct ParsedAuthorization {
+    pub(crate) access_key: String,
+    pub(crate) signed_headers: String,
+    pub(crate) signature: [u8; 32],
 }
 
 /// Parses `<algorithm> <credential_field>=<AK>,SignedHeaders=<a;b>,Signature=<hex>`; fields may be
 /// in any order and separated by `,` with optional spaces (Huawei writes `, `, Alibaba `,`).
-fn parse_authorization(
+pub(crate) fn parse_authorization(
     value: &[u8],
     algorithm: &str,
     credential_field: &str,
@@ -573,12 +575,12 @@ fn parse_authorization(
 }
 
 /// Whether `signed` (a `;` list) names `header`, case-insensitively.
-fn lists_header(signed: &str, header: &str) -> bool {
+pub(crate) fn lists_header(signed: &str, header: &str) -> bool {
     signed.split(';').any(|h| h.eq_ignore_ascii_case(header))
 }
 
 /// Parses a date header strictly and checks it is within `max_skew` of `now`.
-fn check_date(
+pub(crate) fn check_date(
     header: &'static str,
     raw: &[u8],
     format: &str,

@@ -31,7 +31,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use secrecy::SecretString;
 
-use super::{
+use crate::cloud::sign::{
     EMPTY_SHA256_HEX, ReceivedRequest, RequestToSign, SignError, Signed, Verified, VerifyError,
     canonical_request_bytes, check_date, check_signable, hex_signature, into_string, lists_header,
     mac_matches, parse_authorization, percent_decode, py_strip, sha256_hex, split_query,
@@ -57,7 +57,7 @@ pub fn format_date(time: Timestamp) -> String {
 
 /// Parses an `X-Sdk-Date` value strictly (exactly `YYYYmmddTHHMMSSZ`).
 pub fn parse_date(value: &str) -> Option<Timestamp> {
-    super::parse_utc(DATE_FORMAT, value)
+    crate::cloud::sign::parse_utc(DATE_FORMAT, value)
 }
 
 /// The canonical URI of a path as sent (still percent-encoded): Python's `unquote` of the whole
@@ -294,7 +294,7 @@ pub fn verify(
     );
     // The SDK puts strftime(strptime(X-Sdk-Date)) in the string to sign; the strict parse above
     // guarantees that is the header text itself.
-    let date_text = super::into_string(date_raw.to_vec());
+    let date_text = crate::cloud::sign::into_string(date_raw.to_vec());
     let string_to_sign = string_to_sign(&date_text, &canonical_request);
     if !mac_matches(&secret, string_to_sign.as_bytes(), &auth.signature) {
         return Err(VerifyError::SignatureMismatch);

@@ -1,4 +1,6 @@
-//! Cloud credentials. Secrets are only held as [`SecretString`]; every `Debug` here is redacted.
+//! What the cloud clients authenticate with (the signing input): access keys and Huawei IAM
+//! tokens. Secrets are only held as [`SecretString`]; every `Debug` here is redacted. Reading
+//! them from a Kubernetes Secret is [`crate::credentials`]' job.
 
 use std::fmt;
 

@@ -26,7 +26,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use secrecy::SecretString;
 
-use super::{
+use crate::cloud::sign::{
     ReceivedRequest, RequestToSign, SignError, Signed, Verified, VerifyError,
     canonical_request_bytes, check_date, check_signable, form_decode, form_urlencode,
     hex_signature, into_string, lists_header, mac_matches, parse_authorization, py_strip,
@@ -52,7 +52,7 @@ pub fn format_date(time: Timestamp) -> String {
 
 /// Parses an `x-acs-date` value strictly (exactly `YYYY-mm-ddTHH:MM:SSZ`).
 pub fn parse_date(value: &str) -> Option<Timestamp> {
-    super::parse_utc(DATE_FORMAT, value)
+    crate::cloud::sign::parse_utc(DATE_FORMAT, value)
 }
 
 /// The canonical query string: keys sorted (code point order), each `key=uri_encode(value)` with

@@ -28,7 +28,7 @@ use crate::metrics::Metrics;
 use crate::server::{self, Health};
 
 /// How long the watches wait after an error before they list or watch again: 0.25 s, doubling
-/// to at most 5 s, ±20% jitter, back to 0.25 s with the next event.
+/// to at most 1 s, ±20% jitter, back to 0.25 s with the next event.
 ///
 /// kube's default (0.8 s doubling to 30 s, reset only after 120 s without an error) is shared by
 /// the NodePool and Secret watches of a controller: after an API server restart, the refused
@@ -39,7 +39,11 @@ struct WatchBackoff(Duration);
 
 impl WatchBackoff {
     const MIN: Duration = Duration::from_millis(250);
-    const MAX: Duration = Duration::from_secs(5);
+    /// The NodePool and Secret watches share this backoff, and after an API server restart each
+    /// watch's `410 Gone` counts as one more error before the relist it calls for: with a 5 s
+    /// ceiling the controller stayed blind for 10-11 s after the API server was back (chaos,
+    /// control-plane phase). Two watches retrying once a second cost an API server nothing.
+    const MAX: Duration = Duration::from_secs(1);
 
     fn new() -> Self {
         WatchBackoff(Self::MIN)
@@ -188,10 +192,10 @@ mod tests {
     use kube::runtime::utils::Backoff;
 
     #[test]
-    fn watch_backoff_doubles_to_five_seconds_and_resets() {
+    fn watch_backoff_doubles_to_one_second_and_resets() {
         let mut b = WatchBackoff::new();
         let waits: Vec<Duration> = (0..8).map(|_| b.next().expect("endless")).collect();
-        let nominal = [0.25, 0.5, 1.0, 2.0, 4.0, 5.0, 5.0, 5.0];
+        let nominal = [0.25, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0];
         for (w, n) in waits.iter().zip(nominal) {
             let s = w.as_secs_f64();
             assert!(s >= n * 0.8 - 1e-9 && s <= n * 1.2 + 1e-9, "{s} vs {n}");

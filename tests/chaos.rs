@@ -48,7 +48,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use nodepool_controller::cloud::alibaba::marks as alibaba_marks;
 use nodepool_controller::cloud::alibaba::{AlibabaClient, AlibabaConfig};
-use nodepool_controller::cloud::credentials::{AccessKey, HuaweiAuth};
+use nodepool_controller::cloud::auth::{AccessKey, HuaweiAuth};
 use nodepool_controller::cloud::huawei::marks as huawei_marks;
 use nodepool_controller::cloud::huawei::{HuaweiClient, HuaweiConfig};
 use nodepool_controller::cloud::ratelimit::{RateLimit, RateLimiters};

@@ -750,3 +750,68 @@ async fn an_ack_pool_with_nodes_is_emptied_before_its_delete_unless_forced() {
     }
     ns.delete().await;
 }
+
+/// What a user debugging a NodePool reads: JSON logs where the error that ended a reconcile is
+/// logged once at warn with its reason, inside the reconcile's span (namespace, name, cloud,
+/// cluster), and each cloud call has a span of its own (operation, attempt, outcome, status,
+/// the cloud's request ID).
+#[tokio::test]
+async fn json_logs_carry_the_reconcile_and_cloud_call_spans() {
+    let client = common::client().await;
+    let ns = common::TestNamespace::new(&client, "own-logs").await;
+    let (_sim, sim) = start_sim();
+    create_secrets(&client, &ns.name).await;
+    let log = std::env::temp_dir().join(format!("{}-controller.log", ns.name));
+    let mut ctl = Ctl::new(&ns.name, &sim);
+    ctl.log = Some(&log);
+    ctl.rust_log = "info,kube=warn,nodepool_controller::cloud=debug";
+    ctl.extra = vec!["--log-format".into(), "json".into()];
+    let controller = ctl.start();
+    let api: Api<NodePool> = Api::namespaced(client.clone(), &ns.name);
+    foreign_pool(&sim, "huawei", "logged", 1);
+    create(&api, huawei_pool("logged", 1)).await;
+    wait_stalled(&api, "logged", "NameTaken").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    drop(controller);
+    let text = std::fs::read_to_string(&log).expect("the controller's log");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let failed: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["fields"]["message"] == "reconcile failed")
+        .collect();
+    assert!(!failed.is_empty(), "no 'reconcile failed' line in {text}");
+    for l in &failed {
+        assert_eq!(l["level"], "WARN", "{l}");
+        assert_eq!(l["fields"]["reason"], "NameTaken", "{l}");
+        let span = &l["span"];
+        assert_eq!(span["name"], "reconcile", "{l}");
+        assert_eq!(span["namespace"], ns.name.as_str(), "{l}");
+        assert_eq!(span["cloud"], "Huawei", "{l}");
+        assert_eq!(span["cluster"], HW_CLUSTER, "{l}");
+    }
+    let call = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "cloud call" && l["span"]["operation"] == "list")
+        .unwrap_or_else(|| panic!("no cloud_call span in {text}"));
+    assert_eq!(call["span"]["outcome"], "ok", "{call}");
+    assert_eq!(call["span"]["status"], 200, "{call}");
+    assert!(
+        call["span"]["request_id"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
+        "{call}"
+    );
+    assert_eq!(call["span"]["attempt"], 1, "{call}");
+    let parents: Vec<&str> = call["spans"]
+        .as_array()
+        .expect("the span list")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(parents, ["reconcile", "cloud_call"], "{call}");
+    let _ = std::fs::remove_file(&log);
+    ns.delete().await;
+}

@@ -9,6 +9,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tracing::Instrument;
+
 use jiff::Timestamp;
 use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
@@ -283,7 +285,45 @@ impl Transport {
         loop {
             self.limiter.acquire().await;
             let prepared = build()?;
-            let err = match self.send_once(operation, prepared, attempt).await {
+            // One span per attempt, a child of the reconcile's span: what a user debugging a
+            // NodePool needs to find the call at the cloud (operation, attempt, HTTP status,
+            // outcome, the cloud's request ID). No URL and no header is recorded.
+            let span = tracing::info_span!(
+                "cloud_call",
+                cloud = self.cloud.label(),
+                operation = operation.label(),
+                attempt,
+                status = tracing::field::Empty,
+                outcome = tracing::field::Empty,
+                request_id = tracing::field::Empty,
+            );
+            let result = self
+                .send_once(operation, prepared, attempt)
+                .instrument(span.clone())
+                .await;
+            match &result {
+                Ok(response) => {
+                    span.record("status", response.status);
+                    span.record("outcome", "ok");
+                    let id = response
+                        .header("x-request-id")
+                        .or_else(|| response.header("x-acs-request-id"));
+                    if let Some(id) = id {
+                        span.record("request_id", id);
+                    }
+                }
+                Err(err) => {
+                    if let Some(api) = err.api_error() {
+                        span.record("status", api.status);
+                    }
+                    span.record("outcome", err.reason());
+                    if let Some(id) = err.request_id() {
+                        span.record("request_id", id);
+                    }
+                }
+            }
+            span.in_scope(|| tracing::debug!("cloud call"));
+            let err = match result {
                 Ok(response) => return Ok(response),
                 Err(err) => err,
             };

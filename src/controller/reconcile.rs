@@ -15,7 +15,7 @@ use k8s_openapi::jiff::Timestamp;
 use kube::ResourceExt;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
-use tracing::{Instrument, debug, info};
+use tracing::{Instrument, debug, info, warn};
 
 use super::cache::{CachedNodePool, key};
 use super::context::{Context, Target, target};
@@ -56,9 +56,14 @@ pub async fn reconcile(cached: Arc<CachedNodePool>, ctx: Arc<Context>) -> Result
     let started = std::time::Instant::now();
     // Work in flight stops when the Lease is lost (fencing; see `leader`).
     let result = tokio::select! {
-        r = reconcile_once(&np, &ctx).instrument(span) => r,
+        r = reconcile_once(&np, &ctx).instrument(span.clone()) => r,
         () = ctx.leader.lost() => Err(Error::LeaseLost),
     };
+    // Every error that ends a reconcile is logged here, once, with its reason (inside the
+    // reconcile's span: namespace, name, cloud, cluster, cloud ID).
+    if let Err(e) = &result {
+        span.in_scope(|| warn!(reason = e.reason(), error = %e, "reconcile failed"));
+    }
     ctx.metrics
         .reconciled(result.as_ref().err().map(Error::reason), started.elapsed());
     if result.is_ok() {

@@ -7,7 +7,6 @@ use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 use kube::{Client, ResourceExt};
 use serde_json::json;
-use tracing::warn;
 
 use super::cache::slim;
 use super::conditions::{self, Failure, Outcome};
@@ -145,7 +144,6 @@ pub(super) async fn fail(
         // Fenced: nothing may be written by a replica that is no longer the leader.
         return Err(err);
     }
-    warn!(namespace = %np.namespace().unwrap_or_default(), name = %np.name_any(), reason = err.reason(), error = %err, "reconcile failed");
     finish_status(np, &mut status, phase, Some(err.failure()));
     ctx.event(
         np,

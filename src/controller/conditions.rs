@@ -108,7 +108,7 @@ fn phase_message(phase: Phase) -> &'static str {
         Phase::Synchronizing => "the cloud is bringing the node pool to its target",
         Phase::Synchronized => "the node pool is in its normal steady state",
         Phase::SoldOut => {
-            "the cloud cannot add nodes (sold out or out of quota): choose another flavor or instance type, another zone, or raise the quota"
+            "the cloud cannot add nodes (sold out or out of quota): repair it from the spec: lower the node count, change spec.alibaba.scalingGroup.instanceTypes or vswitchIds (ACK), add an extension scale group with another flavor or zone (CCE), or raise the quota"
         }
         Phase::Deleting => "the node pool is being deleted at the cloud",
         Phase::Error => {

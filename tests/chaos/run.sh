@@ -11,7 +11,7 @@
 #   --keep                                # leave the control plane up afterwards (for digging)
 #
 # Environment: NODEPOOL_ENV_DIR (default target/chaos/env), KUBE_PORT (21443), ETCD_PORT
-# (16379), CHAOS_TIMEOUT (seconds for the whole driver; default 240 quick, 1800 full).
+# (16379), CHAOS_TIMEOUT (seconds for the whole driver; default 270 quick, 1800 full).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 MODE=full

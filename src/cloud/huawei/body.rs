@@ -3,11 +3,19 @@
 //! `nodeManagementUpdate`, ...) with only what CCE can change in place. Node counts go through
 //! [`PoolUpdate::node_count`], never the body, and are left alone when autoscaling owns them.
 
-use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
 
 use super::marks;
 use crate::cloud::{Cloud, CloudSection, Managed, Owner, PoolUpdate};
 use crate::crd::HuaweiNodePool;
+use crate::crd::huawei::{
+    CceExistingNodesPolicy, CceExtensionScaleGroup, CceLogin, CceNodeManagement,
+    CceNodeNameTemplate, CceNodePoolAutoscaling, CcePublicIp, CceRepairPolicy, CceRuntime,
+    CceSecurityReinforcement, CceStorage, CceTaint, CceVolume,
+};
 
 impl CloudSection for HuaweiNodePool {
     fn cloud(&self) -> Cloud {
@@ -61,105 +69,212 @@ pub fn desired(spec: &HuaweiNodePool, owner: Owner<'_>) -> Managed {
     m
 }
 
-/// Keys of CCE's `nodeTemplate` that `NodePoolUpdate` accepts, with their update names.
-const CCE_TEMPLATE_UPDATE: &[(&str, &str)] = &[
-    ("os", "os"),
-    ("login", "login"),
-    ("rootVolume", "rootVolumeUpdate"),
-    ("dataVolumes", "dataVolumesUpdate"),
-    ("storage", "storage"),
-    ("runtime", "runtime"),
-    ("taints", "taints"),
-    ("waitPostInstallFinish", "waitPostInstallFinish"),
-    ("k8sTags", "k8sTags"),
-    ("ecsGroupId", "ecsGroupId"),
-    ("userTags", "userTags"),
-    ("nodeNameTemplate", "nodeNameTemplate"),
-    ("initializedConditions", "initializedConditions"),
-    ("serverEnterpriseProjectID", "serverEnterpriseProjectID"),
-    ("publicIP", "publicIP"),
-];
+/// CCE's `NodePoolUpdate`, typed: borrowed from the spec's own types and serialised once. Only
+/// what CCE can change in place is here (fields it cannot change are refused at `kubectl apply`),
+/// under CCE's update names (`rootVolumeUpdate`, `nodeManagementUpdate`, ...).
+#[derive(Serialize)]
+struct NodePoolUpdate<'a> {
+    metadata: UpdateMetadata<'a>,
+    spec: SpecUpdate<'a>,
+}
 
-/// `extendParam` keys `NodePoolUpdate` accepts.
-const CCE_EXTEND_PARAM_UPDATE: &[&str] = &[
-    "agency_name",
-    "alpha.cce/preInstall",
-    "alpha.cce/postInstall",
-    "spotPrice",
-    "securityReinforcementType",
-    "alpha.cce/NodeImageID",
-];
+#[derive(Serialize)]
+struct UpdateMetadata<'a> {
+    name: &'a str,
+}
 
-/// Keys of CCE's pool `spec` that `NodePoolUpdate` accepts, with their update names.
-const CCE_SPEC_UPDATE: &[(&str, &str)] = &[
-    ("autoscaling", "autoscaling"),
-    ("repairPolicy", "repairPolicy"),
-    ("nodeManagement", "nodeManagementUpdate"),
-    ("customSecurityGroups", "customSecurityGroups"),
-    ("taintPolicyOnExistingNodes", "taintPolicyOnExistingNodes"),
-    ("labelPolicyOnExistingNodes", "labelPolicyOnExistingNodes"),
-    (
-        "userTagsPolicyOnExistingNodes",
-        "userTagsPolicyOnExistingNodes",
-    ),
-    ("extensionScaleGroups", "extensionScaleGroups"),
-];
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SpecUpdate<'a> {
+    node_template: NodeSpecUpdate<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    autoscaling: Option<&'a CceNodePoolAutoscaling>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    repair_policy: Option<&'a CceRepairPolicy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    node_management_update: Option<&'a CceNodeManagement>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_security_groups: Option<&'a Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    taint_policy_on_existing_nodes: Option<&'a CceExistingNodesPolicy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label_policy_on_existing_nodes: Option<&'a CceExistingNodesPolicy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_tags_policy_on_existing_nodes: Option<&'a CceExistingNodesPolicy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extension_scale_groups: Option<&'a Vec<CceExtensionScaleGroup>>,
+}
+
+/// CCE's `NodeSpecUpdate`. `taints`, `k8sTags` and `userTags` are always sent: absent would
+/// leave what the cloud has, so removing them from the spec would not remove them at the cloud.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NodeSpecUpdate<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    os: Option<&'a String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    login: Option<&'a CceLogin>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    root_volume_update: Option<&'a CceVolume>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_volumes_update: Option<&'a Vec<CceVolume>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    storage: Option<&'a CceStorage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    runtime: Option<&'a CceRuntime>,
+    taints: &'a [CceTaint],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wait_post_install_finish: Option<bool>,
+    k8s_tags: &'a BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ecs_group_id: Option<&'a String>,
+    user_tags: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    node_name_template: Option<&'a CceNodeNameTemplate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    initialized_conditions: Option<&'a Vec<String>>,
+    #[serde(
+        rename = "serverEnterpriseProjectID",
+        skip_serializing_if = "Option::is_none"
+    )]
+    server_enterprise_project_id: Option<&'a String>,
+    #[serde(rename = "publicIP", skip_serializing_if = "Option::is_none")]
+    public_ip: Option<&'a CcePublicIp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    node_nic_spec_update: Option<NicSpecUpdate<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extend_param: Option<ExtendParamUpdate<'a>>,
+}
+
+/// The part of `nodeNicSpec` an update can change: the primary NIC's subnets.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NicSpecUpdate<'a> {
+    primary_nic: PrimaryNicUpdate<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PrimaryNicUpdate<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subnet_id: Option<&'a String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subnet_list: Option<&'a Vec<String>>,
+}
+
+/// The `extendParam` keys `NodePoolUpdate` accepts.
+#[derive(Serialize)]
+struct ExtendParamUpdate<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agency_name: Option<&'a String>,
+    #[serde(
+        rename = "alpha.cce/preInstall",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pre_install: Option<&'a String>,
+    #[serde(
+        rename = "alpha.cce/postInstall",
+        skip_serializing_if = "Option::is_none"
+    )]
+    post_install: Option<&'a String>,
+    #[serde(rename = "spotPrice", skip_serializing_if = "Option::is_none")]
+    spot_price: Option<&'a String>,
+    #[serde(
+        rename = "securityReinforcementType",
+        skip_serializing_if = "Option::is_none"
+    )]
+    security_reinforcement_type: Option<&'a CceSecurityReinforcement>,
+    #[serde(
+        rename = "alpha.cce/NodeImageID",
+        skip_serializing_if = "Option::is_none"
+    )]
+    node_image_id: Option<&'a String>,
+}
+
+impl ExtendParamUpdate<'_> {
+    fn is_empty(&self) -> bool {
+        self.agency_name.is_none()
+            && self.pre_install.is_none()
+            && self.post_install.is_none()
+            && self.spot_price.is_none()
+            && self.security_reinforcement_type.is_none()
+            && self.node_image_id.is_none()
+    }
+}
 
 /// The CCE update of a NodePool's pool.
 pub fn update(spec: &HuaweiNodePool, owner: Owner<'_>) -> PoolUpdate {
-    let create = create(spec, owner);
-    let src = &create["spec"];
-    let mut out = Map::new();
-    for (from, to) in CCE_SPEC_UPDATE {
-        if let Some(v) = src.get(*from) {
-            out.insert((*to).to_string(), v.clone());
-        }
-    }
-    let mut template = Map::new();
-    if let Some(t) = src.get("nodeTemplate") {
-        for (from, to) in CCE_TEMPLATE_UPDATE {
-            if let Some(v) = t.get(*from) {
-                template.insert((*to).to_string(), v.clone());
-            }
-        }
-        // The primary NIC's subnets are the part of `nodeNicSpec` an update can change.
-        if let Some(Value::Object(nic)) = t.pointer("/nodeNicSpec/primaryNic") {
-            let kept: Map<String, Value> = nic
-                .iter()
-                .filter(|(k, _)| matches!(k.as_str(), "subnetId" | "subnetList"))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            if !kept.is_empty() {
-                template.insert(
-                    "nodeNicSpecUpdate".into(),
-                    json!({"primaryNic": Value::Object(kept)}),
-                );
-            }
-        }
-        if let Some(Value::Object(params)) = t.get("extendParam") {
-            let kept: Map<String, Value> = params
-                .iter()
-                .filter(|(k, _)| CCE_EXTEND_PARAM_UPDATE.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            if !kept.is_empty() {
-                template.insert("extendParam".into(), Value::Object(kept));
-            }
-        }
-    }
-    // Removed from the spec = removed at the cloud (absent would leave them as they are).
-    template.entry("taints").or_insert_with(|| json!([]));
-    template.entry("k8sTags").or_insert_with(|| json!({}));
-    out.insert("nodeTemplate".into(), Value::Object(template));
-    let node_count = if marks::autoscaled(src) {
+    static NO_LABELS: BTreeMap<String, String> = BTreeMap::new();
+    let pool = &spec.spec;
+    let t = &pool.node_template;
+    let mut user_tags: Vec<Value> = t
+        .user_tags
+        .iter()
+        .flatten()
+        .filter_map(|tag| serde_json::to_value(tag).ok())
+        .collect();
+    user_tags.extend(marks::owner_tags(owner));
+    let extend_param = t.extend_param.as_ref().map(|e| ExtendParamUpdate {
+        agency_name: e.agency_name.as_ref(),
+        pre_install: e.pre_install.as_ref(),
+        post_install: e.post_install.as_ref(),
+        spot_price: e.spot_price.as_ref(),
+        security_reinforcement_type: e.security_reinforcement_type.as_ref(),
+        node_image_id: e.node_image_id.as_ref(),
+    });
+    let nic = t
+        .node_nic_spec
+        .as_ref()
+        .and_then(|n| n.primary_nic.as_ref())
+        .filter(|p| p.subnet_id.is_some() || p.subnet_list.is_some())
+        .map(|p| NicSpecUpdate {
+            primary_nic: PrimaryNicUpdate {
+                subnet_id: p.subnet_id.as_ref(),
+                subnet_list: p.subnet_list.as_ref(),
+            },
+        });
+    let body = NodePoolUpdate {
+        metadata: UpdateMetadata {
+            name: spec.pool_name(owner.name),
+        },
+        spec: SpecUpdate {
+            node_template: NodeSpecUpdate {
+                os: t.os.as_ref(),
+                login: t.login.as_ref(),
+                root_volume_update: t.root_volume.as_ref(),
+                data_volumes_update: t.data_volumes.as_ref(),
+                storage: t.storage.as_ref(),
+                runtime: t.runtime.as_ref(),
+                taints: t.taints.as_deref().unwrap_or_default(),
+                wait_post_install_finish: t.wait_post_install_finish,
+                k8s_tags: t.k8s_tags.as_ref().unwrap_or(&NO_LABELS),
+                ecs_group_id: t.ecs_group_id.as_ref(),
+                user_tags,
+                node_name_template: t.node_name_template.as_ref(),
+                initialized_conditions: t.initialized_conditions.as_ref(),
+                server_enterprise_project_id: t.server_enterprise_project_id.as_ref(),
+                public_ip: t.public_ip.as_ref(),
+                node_nic_spec_update: nic,
+                extend_param: extend_param.filter(|e| !e.is_empty()),
+            },
+            autoscaling: pool.autoscaling.as_ref(),
+            repair_policy: pool.repair_policy.as_ref(),
+            node_management_update: pool.node_management.as_ref(),
+            custom_security_groups: pool.custom_security_groups.as_ref(),
+            taint_policy_on_existing_nodes: pool.taint_policy_on_existing_nodes.as_ref(),
+            label_policy_on_existing_nodes: pool.label_policy_on_existing_nodes.as_ref(),
+            user_tags_policy_on_existing_nodes: pool.user_tags_policy_on_existing_nodes.as_ref(),
+            extension_scale_groups: pool.extension_scale_groups.as_ref(),
+        },
+    };
+    let autoscaled = pool.autoscaling.as_ref().and_then(|a| a.enable) == Some(true);
+    let node_count = if autoscaled {
         None
     } else {
-        src.get("initialNodeCount")
-            .and_then(Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok())
+        pool.initial_node_count.and_then(|n| u32::try_from(n).ok())
     };
     PoolUpdate {
-        body: json!({"metadata": {"name": create["metadata"]["name"]}, "spec": Value::Object(out)}),
+        body: serde_json::to_value(&body).expect("a NodePoolUpdate always serializes"),
         node_count,
     }
 }
@@ -167,6 +282,7 @@ pub fn update(spec: &HuaweiNodePool, owner: Owner<'_>) -> PoolUpdate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     const WEB: Owner<'static> = Owner {
         uid: "uid-1",

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 mod auto_scaling;
+mod data_disk;
 mod eflo;
 mod kubernetes_config;
 mod management;
@@ -36,6 +37,11 @@ mod test_support;
 
 use rules::{ACK_NEW_POOL, ack_fixed};
 
+pub use data_disk::{
+    DataDisk, DataDiskCategory, DiskEncrypted, DiskInit, DiskPerformanceLevel, EncryptAlgorithm,
+    FileSystem,
+};
+
 pub use auto_scaling::{AutoScaling, AutoScalingType};
 pub use eflo::{EfloNodeGroup, InterconnectConfig, InterconnectMode};
 pub use kubernetes_config::{
@@ -51,12 +57,10 @@ pub use node_config::{
 };
 pub use nodepool_info::{NodePoolType, NodepoolInfo};
 pub use scaling_group::{
-    CpuOptions, DataDisk, DataDiskCategory, DiskEncrypted, DiskInit, DiskPerformanceLevel, EcsTag,
-    EncryptAlgorithm, FileSystem, HttpTokens, InstanceChargeType, InstanceMetadataOptions,
-    InstancePattern, InternetChargeType, MultiAzPolicy, NestedVirtualization, Password, PeriodUnit,
-    Platform, PrivatePoolMatchCriteria, PrivatePoolOptions, ResourcePoolOptions,
-    ResourcePoolStrategy, ScalingGroup, ScalingPolicy, SpotPriceLimit, SpotStrategy,
-    SystemDiskCategory,
+    CpuOptions, EcsTag, HttpTokens, InstanceChargeType, InstanceMetadataOptions, InstancePattern,
+    InternetChargeType, MultiAzPolicy, NestedVirtualization, Password, PeriodUnit, Platform,
+    PrivatePoolMatchCriteria, PrivatePoolOptions, ResourcePoolOptions, ResourcePoolStrategy,
+    ScalingGroup, ScalingPolicy, SpotPriceLimit, SpotStrategy, SystemDiskCategory,
 };
 pub use tee_config::TeeConfig;
 pub use wire::{VERBATIM_PATHS, camel_to_snake, from_wire, snake_to_camel, to_wire};

@@ -20,7 +20,7 @@ A field is *guarded* when CEL transition rules refuse changing it, and setting o
     section itself, or a chain of required fields below it, no lists) that compares
     `self.<path> == oldSelf.<path>` and the presence of the path, `P(self) == P(oldSelf)` with
     `P(x) = has(x.a) && has(x.a.b)`, or `(P(self) ? self.<path> : d) == (P(oldSelf) ? ... : d)`
-    for a field whose absence means `d` (the forms src/crd/huawei.rs `unchanged` and
+    for a field whose absence means `d` (the forms src/crd/huawei/rules.rs `unchanged` and
     `unchanged_or` write), or
   - `self == oldSelf` on the field itself, with its presence compared as above or the field
     required all the way up.

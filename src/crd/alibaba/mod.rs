@@ -33,7 +33,7 @@ mod tee_config;
 mod wire;
 
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 
 use rules::{ACK_NEW_POOL, ack_fixed};
 

@@ -136,7 +136,7 @@ pub(super) const SEED_AUTOSCALING: &str = r#"{
 /// the SDK's own `from_map(...).to_map()` returns it unchanged, apart from dropping
 /// `vpc_id`). Serde-only: it deliberately breaks CEL rules (keyPair with loginPassword,
 /// count with desiredSize, ...) to touch every field.
-pub(super) const RICH: &str = r#"{
+pub(crate) const RICH: &str = r#"{
   "auto_mode": {"enable": false},
   "auto_scaling": {"enable": true, "min_instances": 1, "max_instances": 20, "type": "spot",
 "is_bond_eip": false, "eip_bandwidth": 5, "eip_internet_charge_type": "PayByTraffic"},
@@ -480,7 +480,7 @@ pub(super) const SDK_WIRE_PATHS: &[&str] = &[
 /// and both of its request examples.
 pub(super) const EXTRA_WIRE_PATHS: &[&str] = &["scaling_group.vpc_id"];
 
-pub(super) fn parse(json: &str) -> Value {
+pub(crate) fn parse(json: &str) -> Value {
     serde_json::from_str(json).expect("test JSON parses")
 }
 

@@ -17,6 +17,7 @@
 mod common;
 
 use common::e2e::*;
+use common::kubeconfig::{api_server_address, write_proxied_kubeconfig};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -95,62 +96,6 @@ async fn start_cut_proxy(upstream: String, state: Arc<CutProxy>) -> u16 {
         }
     });
     port
-}
-
-/// The current context's cluster of a kubeconfig.
-fn current_cluster(kc: &mut serde_yaml::Value) -> &mut serde_yaml::Value {
-    let context = kc["current-context"].as_str().unwrap_or("").to_string();
-    let name = kc["contexts"]
-        .as_sequence()
-        .into_iter()
-        .flatten()
-        .find(|c| c["name"].as_str() == Some(context.as_str()))
-        .and_then(|c| c["context"]["cluster"].as_str())
-        .map(str::to_string);
-    let clusters = kc["clusters"]
-        .as_sequence_mut()
-        .expect("the kubeconfig has clusters");
-    match name {
-        Some(n) => clusters
-            .iter_mut()
-            .find(|c| c["name"].as_str() == Some(n.as_str())),
-        None => clusters.first_mut(),
-    }
-    .map(|c| &mut c["cluster"])
-    .expect("the kubeconfig's current cluster")
-}
-
-fn read_kubeconfig() -> serde_yaml::Value {
-    let text = std::fs::read_to_string(common::kubeconfig_path()).expect("the kubeconfig");
-    serde_yaml::from_str(&text).expect("kubeconfig YAML")
-}
-
-/// The API server's `host:port`, from the test kubeconfig.
-fn api_server_address() -> String {
-    let mut kc = read_kubeconfig();
-    current_cluster(&mut kc)["server"]
-        .as_str()
-        .and_then(|s| s.strip_prefix("https://"))
-        .expect("an https:// server")
-        .trim_end_matches('/')
-        .to_string()
-}
-
-/// Writes a copy of the test kubeconfig whose API server is reached through 127.0.0.1:`port`
-/// (the serving certificate has IP SAN 127.0.0.1, so it verifies the same).
-fn write_proxied_kubeconfig(to: &std::path::Path, port: u16) {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut kc = read_kubeconfig();
-    current_cluster(&mut kc)["server"] = format!("https://127.0.0.1:{port}").into();
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(true)
-        .mode(0o600) // it holds the admin token
-        .open(to)
-        .expect("write the proxied kubeconfig");
-    std::io::Write::write_all(&mut f, serde_yaml::to_string(&kc).expect("YAML").as_bytes())
-        .expect("write the proxied kubeconfig");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -382,8 +327,12 @@ async fn a_leader_cut_off_from_the_api_server_makes_no_cloud_change_after_losing
     // Replica 1: the API server through the cuttable proxy, the cloud through the recorder.
     let cutter = Arc::new(CutProxy::default());
     let kubeconfig = logs.join("replica-1.kubeconfig");
-    let port = start_cut_proxy(api_server_address(), cutter.clone()).await;
-    write_proxied_kubeconfig(&kubeconfig, port);
+    let port = start_cut_proxy(
+        api_server_address(&common::kubeconfig_path()),
+        cutter.clone(),
+    )
+    .await;
+    write_proxied_kubeconfig(&common::kubeconfig_path(), &kubeconfig, port);
     let calls = Arc::new(CloudCalls::default());
     let r1_cloud = start_recording_proxy(&sim, calls.clone()).await;
     let elect: Vec<String> = [

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod e2e;
+pub mod kubeconfig;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};

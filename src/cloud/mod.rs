@@ -24,6 +24,7 @@ pub mod auth;
 pub mod error;
 pub mod http;
 pub mod huawei;
+pub mod identity;
 pub mod phase;
 pub mod ratelimit;
 pub mod sign;
@@ -397,6 +398,8 @@ pub enum Operation {
     Delete,
     /// Set a pool's node count.
     Scale,
+    /// Obtain temporary credentials from an identity service (STS, IAM, a metadata service).
+    Credentials,
 }
 
 impl Operation {
@@ -410,6 +413,7 @@ impl Operation {
             Operation::Update => "update",
             Operation::Delete => "delete",
             Operation::Scale => "scale",
+            Operation::Credentials => "credentials",
         }
     }
 }
@@ -424,6 +428,7 @@ impl fmt::Display for Operation {
             Operation::Update => "updating a node pool",
             Operation::Delete => "deleting a node pool",
             Operation::Scale => "scaling a node pool",
+            Operation::Credentials => "obtaining credentials",
         })
     }
 }
@@ -510,6 +515,18 @@ pub enum CloudError {
         /// What is wrong (never a secret).
         detail: String,
     },
+    /// No credentials: the identity service refused them or could not be reached (the call
+    /// itself was never sent).
+    #[error("{operation} at {cloud}: no credentials: {source}")]
+    Credentials {
+        /// The cloud.
+        cloud: Cloud,
+        /// The operation that needed them.
+        operation: Operation,
+        /// The identity service's answer (shared: one failure is returned to every waiting call).
+        #[source]
+        source: std::sync::Arc<CloudError>,
+    },
     /// A lookup matched more than one pool.
     #[error("{operation} at {cloud}: {count} node pools match {what}; refusing to pick one")]
     Ambiguous {
@@ -533,6 +550,7 @@ impl CloudError {
             | CloudError::Decode { cloud, .. }
             | CloudError::Sign { cloud, .. }
             | CloudError::InvalidInput { cloud, .. }
+            | CloudError::Credentials { cloud, .. }
             | CloudError::Ambiguous { cloud, .. } => *cloud,
         }
     }
@@ -545,6 +563,7 @@ impl CloudError {
             | CloudError::Decode { operation, .. }
             | CloudError::Sign { operation, .. }
             | CloudError::InvalidInput { operation, .. }
+            | CloudError::Credentials { operation, .. }
             | CloudError::Ambiguous { operation, .. } => *operation,
         }
     }
@@ -561,6 +580,7 @@ impl CloudError {
             CloudError::Transport { .. } | CloudError::Decode { .. } => ErrorKind::Transient,
             CloudError::Sign { .. } => ErrorKind::Auth,
             CloudError::InvalidInput { .. } => ErrorKind::Invalid,
+            CloudError::Credentials { source, .. } => identity::credentials_kind(source),
             CloudError::Ambiguous { .. } => ErrorKind::Conflict,
         }
     }
@@ -577,6 +597,10 @@ impl CloudError {
             CloudError::Decode { .. } => "CloudBadResponse",
             CloudError::Sign { .. } => "CloudSigningFailed",
             CloudError::InvalidInput { .. } => "CloudInvalidInput",
+            CloudError::Credentials { source, .. } => match identity::credentials_kind(source) {
+                ErrorKind::Auth => "CredentialsRefused",
+                _ => "CredentialsUnavailable",
+            },
             CloudError::Ambiguous { .. } => "CloudAmbiguousPool",
         }
     }
@@ -608,7 +632,9 @@ impl CloudError {
     pub fn nothing_made(&self) -> bool {
         match self {
             CloudError::Api { source, .. } => source.status < 500 && source.status != 408,
-            CloudError::Sign { .. } | CloudError::InvalidInput { .. } => true,
+            CloudError::Sign { .. }
+            | CloudError::InvalidInput { .. }
+            | CloudError::Credentials { .. } => true,
             CloudError::Transport { .. }
             | CloudError::Decode { .. }
             | CloudError::Ambiguous { .. } => false,

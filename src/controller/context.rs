@@ -15,6 +15,7 @@ use kube::runtime::reflector::{ObjectRef, Store};
 use kube::{Client, Resource, ResourceExt};
 use tracing::warn;
 
+use super::accounts::{Accounts, IdentityConfig};
 use super::cache::{CachedNodePool, key, slim};
 use super::conditions;
 use super::error::Error;
@@ -28,7 +29,7 @@ use crate::cloud::huawei::{HuaweiClient, HuaweiConfig};
 use crate::cloud::phase::Phase;
 use crate::cloud::ratelimit::{RateLimit, RateLimiters};
 use crate::cloud::{Cloud, NodePoolProvider};
-use crate::crd::{CloudSpec, NodePool, NodePoolStatus};
+use crate::crd::{CloudAccount, CloudSpec, CredentialsFrom, NodePool, NodePoolStatus};
 use crate::credentials::{self, Credentials, CredentialsError};
 use crate::metrics::Metrics;
 
@@ -68,6 +69,8 @@ pub struct Config {
     pub create_grace: Duration,
     /// How long a delete may take at the cloud before the NodePool stalls with a message.
     pub delete_timeout: Duration,
+    /// Keyless identities and identity service endpoints, for CloudAccounts.
+    pub identity: IdentityConfig,
 }
 
 impl Default for Config {
@@ -89,6 +92,7 @@ impl Default for Config {
             http_addr: None,
             create_grace: Duration::from_secs(120),
             delete_timeout: Duration::from_secs(1800),
+            identity: IdentityConfig::default(),
         }
     }
 }
@@ -120,6 +124,10 @@ pub struct Context {
     pub(super) providers: Providers,
     /// The NodePools this controller watches (to tell which NodePool records or marks a pool).
     pub(super) nodepools: Store<CachedNodePool>,
+    /// The CloudAccounts, from a watch.
+    pub(super) accounts: Store<CloudAccount>,
+    /// Keys and cloud clients per CloudAccount (see [`Context::account_provider`]).
+    pub(super) account_cache: Accounts,
 }
 
 /// Per NodePool: the `resourceVersion` the controller's own last status write produced, and
@@ -260,6 +268,9 @@ impl Context {
     /// changes: reading the Secret and building a client with a fresh connection pool for every
     /// reconcile would cost an API server request and new TLS connections each time.
     pub(super) async fn provider(&self, np: &NodePool) -> Result<Arc<dyn NodePoolProvider>, Error> {
+        if let CredentialsFrom::Account(account) = np.spec.credentials() {
+            return self.account_provider(np, account).await;
+        }
         let ns = np.namespace().unwrap_or_default();
         let secret_name = &np.spec.credentials_ref.name;
         let Target {
@@ -411,11 +422,12 @@ impl Context {
     pub(super) fn cluster_key(&self, np: &NodePool, target: &Target) -> ClusterKey {
         ClusterKey {
             cloud: target.cloud,
-            credentials: format!(
-                "{}/{}",
-                np.namespace().unwrap_or_default(),
-                np.spec.credentials_ref.name
-            ),
+            credentials: match np.spec.credentials() {
+                CredentialsFrom::Account(account) => format!("cloudaccount/{account}"),
+                CredentialsFrom::Secret(secret) => {
+                    format!("{}/{secret}", np.namespace().unwrap_or_default())
+                }
+            },
             region: target.region.clone(),
             project: target.project.clone(),
             cluster: target.cluster.clone(),

@@ -23,7 +23,7 @@ use super::leader::LeaderGate;
 use super::reads::ClusterReads;
 use super::reconcile::reconcile;
 use crate::cloud::ratelimit::RateLimiters;
-use crate::crd::NodePool;
+use crate::crd::{CloudAccount, NodePool};
 use crate::metrics::Metrics;
 use crate::server::{self, Health};
 
@@ -118,6 +118,15 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
             }
         });
     }
+    let (accounts, accounts_writer) = reflector::store();
+    let account_events = reflector(
+        accounts_writer,
+        watcher::watcher(
+            Api::<CloudAccount>::all(client.clone()),
+            watcher::Config::default(),
+        ),
+    )
+    .touched_objects();
     let (secrets, secrets_writer) = reflector::store();
     let (store, writer) = reflector::store();
     let secret_events = reflector(
@@ -138,6 +147,8 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
         secrets,
         providers: Mutex::new(HashMap::new()),
         nodepools: store.clone(),
+        accounts,
+        account_cache: Default::default(),
         client,
         config: config.clone(),
     });
@@ -158,7 +169,10 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
     .applied_objects();
     let controller =
         Controller::for_stream(nodepool_events, store.clone()).trigger_backoff(WatchBackoff::new());
-    // A change of a credentials Secret re-reconciles the NodePools that name it.
+    // A change of a credentials Secret re-reconciles the NodePools that name it; a change of a
+    // CloudAccount, the NodePools that use it.
+    let account_store = store.clone();
+    let account_writes = own_writes.clone();
     controller
         .with_config(kube::runtime::controller::Config::default().concurrency(config.concurrency))
         .watches_stream(secret_events, move |secret| {
@@ -169,6 +183,16 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
                 .into_iter()
                 .filter(|np| np.metadata.namespace == ns && np.credentials_name() == name)
                 .inspect(|np| own_writes.force(key(&np.metadata)))
+                .map(|np| ObjectRef::from_obj(np.as_ref()))
+                .collect::<Vec<_>>()
+        })
+        .watches_stream(account_events, move |account| {
+            let name = account.metadata.name.clone();
+            account_store
+                .state()
+                .into_iter()
+                .filter(|np| name.is_some() && np.account_name() == name)
+                .inspect(|np| account_writes.force(key(&np.metadata)))
                 .map(|np| ObjectRef::from_obj(np.as_ref()))
                 .collect::<Vec<_>>()
         })

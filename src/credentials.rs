@@ -31,6 +31,9 @@ pub const CREDENTIALS_LABEL_VALUE: &str = "true";
 pub const CREDENTIALS_SELECTOR: &str = "cloud.nodepool.dev/credentials=true";
 /// The type of a credentials Secret.
 pub const CREDENTIALS_TYPE: &str = "Opaque";
+/// The field selector of the controller's Secret watch (with [`CREDENTIALS_SELECTOR`]): its
+/// store holds only credentials Secrets.
+pub const CREDENTIALS_TYPE_SELECTOR: &str = "type=Opaque";
 /// The controller's finalizer on a credentials Secret that NodePools with
 /// `deletionPolicy: Delete` still need (see `controller::secrets`).
 pub const SECRET_FINALIZER: &str = "cloud.nodepool.dev/credentials-in-use";
@@ -370,8 +373,9 @@ mod tests {
         let err = from_secret(Cloud::Alibaba, &unlabelled).unwrap_err();
         assert_eq!(err.reason(), "CredentialsSecretNotLabelled");
         assert!(
-            err.to_string()
-                .contains("kubectl -n team-a label secret creds cloud.nodepool.dev/credentials=true"),
+            err.to_string().contains(
+                "kubectl -n team-a label secret creds cloud.nodepool.dev/credentials=true"
+            ),
             "{err}"
         );
         // The label with another value does not count.
@@ -391,9 +395,12 @@ mod tests {
         let token = Secret {
             type_: Some("kubernetes.io/service-account-token".into()),
             data: Some(
-                [("token".to_string(), ByteString(b"eyJhbGciOi-VISIBLE".to_vec()))]
-                    .into_iter()
-                    .collect(),
+                [(
+                    "token".to_string(),
+                    ByteString(b"eyJhbGciOi-VISIBLE".to_vec()),
+                )]
+                .into_iter()
+                .collect(),
             ),
             ..good.clone()
         };

@@ -108,7 +108,12 @@ mod tests {
     fn the_rule_table() {
         // (url, allow_insecure, link_local_ok, accepted)
         let rows: &[(&str, bool, bool, bool)] = &[
-            ("https://cce.cn-north-4.myhuaweicloud.com", false, false, true),
+            (
+                "https://cce.cn-north-4.myhuaweicloud.com",
+                false,
+                false,
+                true,
+            ),
             ("https://10.0.0.5:8443/proxy", false, false, true),
             ("http://127.0.0.1:8080", false, false, true),
             ("http://127.8.9.10", false, false, true),

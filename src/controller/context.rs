@@ -324,7 +324,7 @@ impl Context {
             region,
             project,
         };
-        // Only credentials Secrets are watched: a Secret in the store carries the label.
+        // Only credentials Secrets are watched: a Secret in the store is labelled and Opaque.
         let watched = self
             .secrets
             .get(&key.secret)
@@ -337,7 +337,9 @@ impl Context {
                 return Ok(provider.clone());
             }
         }
-        let secret = self.credentials_secret(&secret_ref, watched.is_some()).await?;
+        let secret = self
+            .credentials_secret(&secret_ref, watched.is_some())
+            .await?;
         let provider = self.build_provider(np, cloud, &secret)?;
         let mut cache = self.providers.lock().expect("provider cache lock");
         match secret.metadata.resource_version.clone() {
@@ -367,7 +369,10 @@ impl Context {
         };
         let secrets: Api<Secret> = Api::namespaced(self.client.clone(), &ns);
         if !watched {
-            let meta = secrets.get_metadata_opt(&r.name).await?.ok_or_else(missing)?;
+            let meta = secrets
+                .get_metadata_opt(&r.name)
+                .await?
+                .ok_or_else(missing)?;
             credentials::check_labelled(&meta.metadata)?;
         }
         let secret = secrets.get_opt(&r.name).await?.ok_or_else(missing)?;

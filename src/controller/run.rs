@@ -23,9 +23,9 @@ use super::leader::LeaderGate;
 use super::reads::ClusterReads;
 use super::reconcile::reconcile;
 use super::secrets::SecretKeeper;
-use crate::credentials::CREDENTIALS_SELECTOR;
 use crate::cloud::ratelimit::RateLimiters;
 use crate::crd::NodePool;
+use crate::credentials::{CREDENTIALS_SELECTOR, CREDENTIALS_TYPE_SELECTOR};
 use crate::metrics::Metrics;
 use crate::server::{self, Health};
 
@@ -171,14 +171,17 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
         .zip(secret_writers.into_iter().zip(np_writers))
         .zip(np_stores)
     {
-        // Only credentials Secrets (the label), and only their metadata: a metadata watch
-        // transfers no Secret data. Values are read when a client has to be built for them.
+        // Only credentials Secrets (the label, and type Opaque), and only their metadata: a
+        // metadata watch transfers no Secret data. Values are read when a client has to be
+        // built for them.
         let secret_keeper = keeper.clone();
         let secret_events = reflector(
             secret_writer,
             watcher::metadata_watcher(
                 scoped::<Secret>(&ctx.client, scope),
-                watcher::Config::default().labels(CREDENTIALS_SELECTOR),
+                watcher::Config::default()
+                    .labels(CREDENTIALS_SELECTOR)
+                    .fields(CREDENTIALS_TYPE_SELECTOR),
             ),
         )
         .inspect(move |event| {
@@ -208,9 +211,7 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
                     np_keeper.listed();
                 }
                 np_keeper.nodepool_event(event, &np_ctx.nodepools);
-                if first_list
-                    && unlisted.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1
-                {
+                if first_list && unlisted.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
                     ready.store(true, std::sync::atomic::Ordering::Relaxed);
                 }
             }
@@ -229,7 +230,9 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
                     .users(&r)
                     .into_iter()
                     .inspect(|np| own_writes.force(np.clone()))
-                    .map(|np| ObjectRef::new(&np.name).within(np.namespace.as_deref().unwrap_or("")))
+                    .map(|np| {
+                        ObjectRef::new(&np.name).within(np.namespace.as_deref().unwrap_or(""))
+                    })
                     .collect::<Vec<ObjectRef<CachedNodePool>>>()
             })
             .shutdown_on_signal()

@@ -34,8 +34,8 @@ use tracing::{debug, warn};
 
 use super::cache::{CachedNodePool, key};
 use super::context::{Context, Stores, meta_ref};
-use crate::credentials::{self, SECRET_FINALIZER};
 use crate::crd::{DeletionPolicy, NodePool};
+use crate::credentials::{self, SECRET_FINALIZER};
 
 /// What one NodePool needs: its credentials Secrets, and whether it keeps them (Delete policy).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -252,19 +252,19 @@ impl SecretKeeper {
     async fn check(&self, ctx: &Context, r: &ObjectRef<Secret>) -> Result<(), kube::Error> {
         let ns = r.namespace.clone().unwrap_or_default();
         let api: Api<Secret> = Api::namespaced(ctx.client.clone(), &ns);
-        let mut meta = match ctx.secrets.get(&meta_ref(r)) {
-            Some(m) => m.metadata.clone(),
-            // Not a labelled Secret in the store: it may have lost the label while carrying
-            // the finalizer; a metadata-only read tells.
+        // The watch's store holds exactly the credentials Secrets (labelled, Opaque).
+        let (mut meta, credentials) = match ctx.secrets.get(&meta_ref(r)) {
+            Some(m) => (m.metadata.clone(), true),
+            // Not a credentials Secret: it may have lost the label while carrying the
+            // finalizer; a metadata-only read tells. Such a Secret is never kept.
             None => match api.get_metadata_opt(&r.name).await? {
-                Some(m) => m.metadata,
+                Some(m) => (m.metadata, false),
                 None => return Ok(()),
             },
         };
         for _ in 0..3 {
             let keepers = self.keepers(r);
-            // Only credentials Secrets are kept: a Secret without the label is never used.
-            let want = credentials::is_labelled(&meta) && !keepers.is_empty();
+            let want = credentials && credentials::is_labelled(&meta) && !keepers.is_empty();
             let has = has_finalizer(&meta);
             if want == has {
                 if want {

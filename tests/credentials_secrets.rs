@@ -350,7 +350,6 @@ async fn deleting_a_namespace_deletes_its_pools_and_the_secret_goes_last() {
         .expect("delete the namespace");
     // Until the namespace is gone: while any NodePool exists, both Secrets exist.
     let start = Instant::now();
-    let mut last_nodepools = BTreeMap::new();
     loop {
         if namespaces
             .get_opt(&ns)
@@ -379,7 +378,7 @@ async fn deleting_a_namespace_deletes_its_pools_and_the_secret_goes_last() {
                 p.metadata.name
             );
         }
-        last_nodepools = pools
+        let last_nodepools: BTreeMap<_, _> = pools
             .items
             .iter()
             .map(|p| {

@@ -10,6 +10,7 @@ use futures::StreamExt;
 use k8s_openapi::api::core::v1::Secret;
 use kube::Client;
 use kube::api::Api;
+use kube::core::PartialObjectMeta;
 use kube::runtime::controller::Controller;
 use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::{self, ObjectRef, reflector};
@@ -141,7 +142,8 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
         scopes.iter().map(|_| reflector::store()).unzip();
     let (np_stores, np_writers): (Vec<_>, Vec<_>) =
         scopes.iter().map(|_| reflector::store()).unzip();
-    let keeper = Arc::new(SecretKeeper::new(scopes.len()));
+    // Fed by a NodePool watch and a Secret watch per scope.
+    let keeper = Arc::new(SecretKeeper::new(2 * scopes.len()));
     let ctx = Arc::new(Context {
         metrics,
         leader,
@@ -174,11 +176,12 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
         // Only credentials Secrets (the label, and type Opaque), and only their metadata: a
         // metadata watch transfers no Secret data. Values are read when a client has to be
         // built for them.
-        let secret_keeper = keeper.clone();
+        let (secret_keeper, secret_ctx) = (keeper.clone(), ctx.clone());
+        let mut secrets_listed = false;
         let secret_events = reflector(
             secret_writer,
-            watcher::metadata_watcher(
-                scoped::<Secret>(&ctx.client, scope),
+            watcher::watcher(
+                scoped::<PartialObjectMeta<Secret>>(&ctx.client, scope),
                 watcher::Config::default()
                     .labels(CREDENTIALS_SELECTOR)
                     .fields(CREDENTIALS_TYPE_SELECTOR),
@@ -186,7 +189,11 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
         )
         .inspect(move |event| {
             if let Ok(event) = event {
-                secret_keeper.secret_event(event);
+                if matches!(event, watcher::Event::InitDone) && !secrets_listed {
+                    secrets_listed = true;
+                    secret_keeper.listed();
+                }
+                secret_keeper.secret_event(event, &secret_ctx.secrets);
             }
         })
         .touched_objects();

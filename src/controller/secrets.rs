@@ -13,8 +13,8 @@
 //! difference — adding it when needed, removing it when not (also when the Secret is not being
 //! deleted: no stale finalizers). Each change is said in an Event on the Secret. Only the
 //! leader writes; a periodic sweep catches up after a change of leader or a failed write.
-//! Nothing is decided before every NodePool watch has listed once: a Secret is never released
-//! because its NodePools were not listed yet.
+//! Nothing is decided before every NodePool and Secret watch has listed once: a Secret is never
+//! released because it or its NodePools were not listed yet.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
@@ -71,7 +71,7 @@ fn needs(np: &NodePool) -> Needs {
 /// The index of which NodePool needs which Secret, and the queue of Secrets to check.
 pub struct SecretKeeper {
     index: Mutex<HashMap<ObjectRef<NodePool>, Needs>>,
-    /// NodePool watches that have not listed once yet.
+    /// Watches (NodePools and Secrets) that have not listed once yet.
     unlisted: AtomicUsize,
     tx: mpsc::UnboundedSender<ObjectRef<Secret>>,
     rx: Mutex<Option<mpsc::UnboundedReceiver<ObjectRef<Secret>>>>,
@@ -80,7 +80,7 @@ pub struct SecretKeeper {
 }
 
 impl SecretKeeper {
-    /// A keeper for `watches` NodePool watches.
+    /// A keeper fed by `watches` watches (NodePools and Secrets; see [`SecretKeeper::listed`]).
     pub fn new(watches: usize) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         SecretKeeper {
@@ -146,20 +146,42 @@ impl SecretKeeper {
         }
     }
 
-    /// Records that one NodePool watch has listed for the first time.
+    /// Records that one watch has listed for the first time. Nothing is decided before all
+    /// have: a Secret not yet listed would look like no credentials Secret, and lose its
+    /// finalizer.
     pub fn listed(&self) {
         let _ = self
             .unlisted
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
     }
 
-    /// Follows a credentials Secret watch event.
-    pub fn secret_event(&self, event: &watcher::Event<PartialObjectMeta<Secret>>) {
+    /// Follows a credentials Secret watch event (after the reflector applied it to `stores`).
+    pub fn secret_event(
+        &self,
+        event: &watcher::Event<PartialObjectMeta<Secret>>,
+        stores: &Stores<PartialObjectMeta<Secret>>,
+    ) {
         match event {
-            watcher::Event::Apply(s) | watcher::Event::Delete(s) | watcher::Event::InitApply(s) => {
+            watcher::Event::Apply(s) | watcher::Event::Delete(s) => {
                 self.enqueue([secret_ref(&s.metadata)])
             }
-            watcher::Event::Init | watcher::Event::InitDone => {}
+            // A (re)list: the store holds the listed Secrets only now (not at each InitApply).
+            watcher::Event::InitDone => {
+                let mut all: HashSet<ObjectRef<Secret>> = stores
+                    .state()
+                    .iter()
+                    .map(|s| secret_ref(&s.metadata))
+                    .collect();
+                all.extend(
+                    self.index
+                        .lock()
+                        .expect("keeper index lock")
+                        .values()
+                        .flat_map(|n| n.secrets.clone()),
+                );
+                self.enqueue(all);
+            }
+            watcher::Event::Init | watcher::Event::InitApply(_) => {}
         }
     }
 

@@ -654,3 +654,31 @@ async fn the_namespaced_mode_needs_only_roles_and_leaves_other_namespaces_alone(
         ns.delete().await;
     }
 }
+
+/// A plain http:// endpoint off loopback is refused at start-up, before any request, with a
+/// message that says what to do; `--allow-insecure-endpoints` lets it through (the controller
+/// then goes on to the API server, which this test does not need: it stops it at once).
+#[test]
+fn an_insecure_endpoint_is_refused_at_start() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nodepool-controller"))
+        .args(["run", "--huawei-endpoint", "http://10.0.0.5:8080"])
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .output()
+        .expect("the controller runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refusing to start"), "{err}");
+    assert!(err.contains("http://10.0.0.5:8080"), "{err}");
+    assert!(err.contains("--allow-insecure-endpoints"), "{err}");
+
+    // With the opt-in, the endpoint passes and the next failure is the missing kubeconfig.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nodepool-controller"))
+        .args(["run", "--allow-insecure-endpoints"])
+        .args(["--alibaba-endpoint", "http://10.0.0.5:8080"])
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output()
+        .expect("the controller runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("refusing to start"), "{err}");
+}

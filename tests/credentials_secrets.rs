@@ -394,6 +394,10 @@ async fn deleting_a_namespace_deletes_its_pools_and_the_secret_goes_last() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    eprintln!(
+        "namespace {ns}: gone {:.1} s after its deletion (3 NodePools, 2 Secrets)",
+        start.elapsed().as_secs_f64()
+    );
     // Every cloud pool is deleted at the simulator.
     for name in ["web", "batch"] {
         assert!(

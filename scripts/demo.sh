@@ -58,10 +58,13 @@ echo $! >"$DEMO_DIR/controller.pid"
 
 echo "==> sample NodePools of both clouds (deploy/samples/) in namespace demo"
 $K create namespace demo --dry-run=client -o yaml | $K apply -f - >/dev/null
+# Credentials Secrets carry the label cloud.nodepool.dev/credentials=true: the controller reads no other.
 $K -n demo create secret generic huawei-credentials --from-literal=accessKey=$HW_AK \
-  --from-literal=secretKey=$HW_SK --dry-run=client -o yaml | $K apply -f - >/dev/null
+  --from-literal=secretKey=$HW_SK --dry-run=client -o yaml \
+  | $K label --local -f - cloud.nodepool.dev/credentials=true -o yaml | $K apply -f - >/dev/null
 $K -n demo create secret generic alibaba-credentials --from-literal=accessKeyId=$ALI_AK \
-  --from-literal=accessKeySecret=$ALI_SK --dry-run=client -o yaml | $K apply -f - >/dev/null
+  --from-literal=accessKeySecret=$ALI_SK --dry-run=client -o yaml \
+  | $K label --local -f - cloud.nodepool.dev/credentials=true -o yaml | $K apply -f - >/dev/null
 for f in deploy/samples/*.yaml; do
   [ "$(basename "$f")" = credentials.yaml ] && continue
   $K -n demo apply -f "$f" >/dev/null

@@ -35,7 +35,12 @@ pub enum Command {
 /// Flags of `run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Watch NodePools in this namespace only (default: all namespaces).
+    /// Watch NodePools and credentials Secrets only in these namespaces, comma-separated
+    /// (default: all namespaces). With a list, the controller needs a Role in each listed
+    /// namespace and no ClusterRole (deploy/namespaced).
+    #[arg(long, env = "NODEPOOL_NAMESPACES", value_delimiter = ',')]
+    pub namespaces: Vec<String>,
+    /// One namespace to watch (the same as `--namespaces` with one entry; both may be given).
     #[arg(long, env = "NODEPOOL_NAMESPACE")]
     pub namespace: Option<String>,
     /// Base URL of the Huawei CCE API, replacing https://cce.{region}.myhuaweicloud.com (a
@@ -45,6 +50,10 @@ pub struct RunArgs {
     /// Base URL of the Alibaba ACK API, replacing https://cs.{region}.aliyuncs.com.
     #[arg(long, env = "NODEPOOL_ALIBABA_ENDPOINT")]
     pub alibaba_endpoint: Option<String>,
+    /// Accept plain http:// cloud endpoints to hosts other than loopback (requests and tokens
+    /// then cross the network unencrypted; only for a trusted network path).
+    #[arg(long, env = "NODEPOOL_ALLOW_INSECURE_ENDPOINTS")]
+    pub allow_insecure_endpoints: bool,
     /// Seconds between re-reads of a steady pool (jittered by ±10%).
     #[arg(long, env = "NODEPOOL_RESYNC_SECONDS", default_value_t = 300)]
     pub resync_seconds: u64,
@@ -156,8 +165,18 @@ impl RunArgs {
                 fastrand::u32(..)
             )
         });
+        let mut namespaces: Vec<String> = self
+            .namespaces
+            .iter()
+            .chain(self.namespace.iter())
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .collect();
+        namespaces.sort();
+        namespaces.dedup();
         Config {
-            namespace: self.namespace.clone(),
+            namespaces,
+            allow_insecure_endpoints: self.allow_insecure_endpoints,
             huawei_endpoint: self.huawei_endpoint.clone(),
             alibaba_endpoint: self.alibaba_endpoint.clone(),
             resync: Duration::from_secs(self.resync_seconds.max(1)),

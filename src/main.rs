@@ -37,8 +37,13 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 builder.init();
             }
+            let config = args.config();
+            // Refused before anything else: no request is ever sent to such an endpoint.
+            config
+                .check_endpoints()
+                .map_err(|e| anyhow::anyhow!("refusing to start: {e}"))?;
             let client = kube::Client::try_default().await?;
-            nodepool_controller::controller::run(client, args.config())
+            nodepool_controller::controller::run(client, config)
                 .await
                 .map_err(|e| {
                     anyhow::anyhow!(

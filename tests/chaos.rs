@@ -402,7 +402,9 @@ async fn create_ns(client: &Client, name: &str) {
 async fn put_secret(client: &Client, ns: &str, name: &str, data: Value) {
     let api: Api<Secret> = Api::namespaced(client.clone(), ns);
     let secret: Secret = serde_json::from_value(json!({
-        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "stringData": data
+        "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "metadata": {"name": name, "labels": {"cloud.nodepool.dev/credentials": "true"}},
+        "stringData": data
     }))
     .expect("a secret");
     kretry("put secret", || async {
@@ -2007,7 +2009,7 @@ async fn phase_bad_input(s: &Settings, client: &Client, rep: &Shared) {
     {
         let secrets: Api<Secret> = Api::namespaced(client.clone(), &ns);
         let bin: Secret = serde_json::from_value(json!({
-            "metadata": {"name": "hw-binary"},
+            "metadata": {"name": "hw-binary", "labels": {"cloud.nodepool.dev/credentials": "true"}},
             "data": {"accessKey": "SFdBSw==", "secretKey": "/w=="} // "HWAK", 0xFF
         }))
         .expect("secret");

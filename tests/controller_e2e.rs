@@ -570,10 +570,46 @@ async fn a_delete_blocked_by_missing_credentials_says_how_to_release_it() {
         .and_then(|s| s.id)
         .expect("id");
 
-    Api::<k8s_openapi::api::core::v1::Secret>::namespaced(client.clone(), &ns.name)
+    // The Secret is kept while the NodePool needs it (its finalizer); its deletion waits.
+    // Removing that finalizer by hand (what `kubectl patch` of an impatient user does) makes
+    // it really gone.
+    let secrets = Api::<k8s_openapi::api::core::v1::Secret>::namespaced(client.clone(), &ns.name);
+    let has_finalizer = |s: &k8s_openapi::api::core::v1::Secret| {
+        s.metadata.finalizers.as_ref().is_some_and(|f| {
+            f.iter()
+                .any(|f| f == nodepool_controller::credentials::SECRET_FINALIZER)
+        })
+    };
+    let start = std::time::Instant::now();
+    while !has_finalizer(&secrets.get("huawei-credentials").await.expect("get")) {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the Secret is not kept"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    secrets
         .delete("huawei-credentials", &DeleteParams::default())
         .await
         .expect("delete the Secret");
+    let kept = secrets
+        .get("huawei-credentials")
+        .await
+        .expect("the Secret is still there");
+    assert!(kept.metadata.deletion_timestamp.is_some());
+    assert!(
+        has_finalizer(&kept),
+        "kept by the controller: {:?}",
+        kept.metadata.finalizers
+    );
+    secrets
+        .patch(
+            "huawei-credentials",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"finalizers": null}})),
+        )
+        .await
+        .expect("remove the finalizer by hand");
     api.delete("stuck", &DeleteParams::default())
         .await
         .expect("delete");

@@ -21,6 +21,7 @@ use serde_json::Value;
 
 pub mod alibaba;
 pub mod auth;
+pub mod endpoint;
 pub mod error;
 pub mod http;
 pub mod huawei;

@@ -36,8 +36,10 @@ use crate::metrics::Metrics;
 /// How the controller runs.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Watch only this namespace (all namespaces when `None`).
-    pub namespace: Option<String>,
+    /// Watch only these namespaces (all namespaces when empty).
+    pub namespaces: Vec<String>,
+    /// Accept plain `http://` endpoints off loopback (see [`crate::cloud::endpoint`]).
+    pub allow_insecure_endpoints: bool,
     /// Override of the CCE endpoint (`https://cce.{region}.myhuaweicloud.com` by default).
     pub huawei_endpoint: Option<String>,
     /// Override of the ACK endpoint (`https://cs.{region}.aliyuncs.com` by default).
@@ -73,10 +75,38 @@ pub struct Config {
     pub identity: IdentityConfig,
 }
 
+impl Config {
+    /// Checks the cloud endpoint overrides (see [`crate::cloud::endpoint::check_endpoint`]);
+    /// the controller refuses to start with an endpoint that fails it.
+    pub fn check_endpoints(&self) -> Result<(), crate::cloud::endpoint::EndpointError> {
+        let id = &self.identity;
+        for url in [
+            &self.huawei_endpoint,
+            &self.alibaba_endpoint,
+            &id.alibaba_sts_endpoint,
+            &id.huawei_iam_endpoint,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            crate::cloud::endpoint::check_endpoint(url, self.allow_insecure_endpoints, false)?;
+        }
+        // The metadata services are plain HTTP on the instance's link-local address.
+        for url in [&id.alibaba_metadata_endpoint, &id.huawei_metadata_endpoint]
+            .into_iter()
+            .flatten()
+        {
+            crate::cloud::endpoint::check_endpoint(url, self.allow_insecure_endpoints, true)?;
+        }
+        Ok(())
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
-            namespace: None,
+            namespaces: Vec::new(),
+            allow_insecure_endpoints: false,
             huawei_endpoint: None,
             alibaba_endpoint: None,
             resync: Duration::from_secs(300),
@@ -119,15 +149,46 @@ pub struct Context {
     /// reads from before that moment are not used for it.
     pub(super) changed: Mutex<HashMap<ObjectRef<NodePool>, tokio::time::Instant>>,
     /// The credentials Secrets' metadata (never their data), from a watch.
-    pub(super) secrets: Store<PartialObjectMeta<Secret>>,
+    pub(super) secrets: Stores<PartialObjectMeta<Secret>>,
     /// Cloud clients by Secret (see [`Context::provider`]).
     pub(super) providers: Providers,
     /// The NodePools this controller watches (to tell which NodePool records or marks a pool).
-    pub(super) nodepools: Store<CachedNodePool>,
+    pub(super) nodepools: Stores<CachedNodePool>,
     /// The CloudAccounts, from a watch.
     pub(super) accounts: Store<CloudAccount>,
     /// Keys and cloud clients per CloudAccount (see [`Context::account_provider`]).
     pub(super) account_cache: Accounts,
+}
+
+/// The key of a Secret in the metadata store.
+pub(super) fn meta_ref(r: &ObjectRef<Secret>) -> ObjectRef<PartialObjectMeta<Secret>> {
+    let m = ObjectRef::new(&r.name);
+    match &r.namespace {
+        Some(ns) => m.within(ns),
+        None => m,
+    }
+}
+
+/// The stores of several watches read as one: the controller keeps one store per watched
+/// namespace (see `run`), and most readers want all of them.
+pub struct Stores<K: kube::runtime::reflector::Lookup + Clone + 'static>(pub Vec<Store<K>>)
+where
+    K::DynamicType: std::hash::Hash + Eq;
+
+impl<K> Stores<K>
+where
+    K: kube::runtime::reflector::Lookup + Clone + 'static,
+    K::DynamicType: std::hash::Hash + Eq + Clone,
+{
+    /// The object, from whichever store holds it.
+    pub fn get(&self, r: &ObjectRef<K>) -> Option<Arc<K>> {
+        self.0.iter().find_map(|s| s.get(r))
+    }
+
+    /// Every object of every store.
+    pub fn state(&self) -> Vec<Arc<K>> {
+        self.0.iter().flat_map(|s| s.state()).collect()
+    }
 }
 
 /// Per NodePool: the `resourceVersion` the controller's own last status write produced, and
@@ -271,20 +332,23 @@ impl Context {
         if let CredentialsFrom::Account(account) = np.spec.credentials() {
             return self.account_provider(np, account).await;
         }
-        let ns = np.namespace().unwrap_or_default();
-        let secret_name = &np.spec.credentials_ref.name;
         let Target {
             cloud,
             region,
             project,
             ..
         } = target(np)?;
+        let secret_ref = credentials::credential_secrets(np)
+            .into_iter()
+            .next()
+            .ok_or(Error::NoCredentials)?;
         let key = ProviderKey {
-            secret: ObjectRef::new(secret_name).within(&ns),
+            secret: meta_ref(&secret_ref),
             cloud,
             region,
             project,
         };
+        // Only credentials Secrets are watched: a Secret in the store is labelled and Opaque.
         let watched = self
             .secrets
             .get(&key.secret)
@@ -297,15 +361,9 @@ impl Context {
                 return Ok(provider.clone());
             }
         }
-        let secrets: Api<Secret> = Api::namespaced(self.client.clone(), &ns);
-        let secret =
-            secrets
-                .get_opt(secret_name)
-                .await?
-                .ok_or_else(|| CredentialsError::SecretMissing {
-                    namespace: ns.clone(),
-                    name: secret_name.clone(),
-                })?;
+        let secret = self
+            .credentials_secret(&secret_ref, watched.is_some())
+            .await?;
         let provider = self.build_provider(np, cloud, &secret)?;
         let mut cache = self.providers.lock().expect("provider cache lock");
         match secret.metadata.resource_version.clone() {
@@ -317,6 +375,33 @@ impl Context {
             }
         }
         Ok(provider)
+    }
+
+    /// Reads a credentials Secret. A Secret the label watch has not seen is first looked at
+    /// with a metadata-only GET, which tells "missing" from "not a credentials Secret" without
+    /// transferring its data: the data of a Secret without the label is never read. The full
+    /// GET is checked again (label and type) before anything is taken from it.
+    async fn credentials_secret(
+        &self,
+        r: &ObjectRef<Secret>,
+        watched: bool,
+    ) -> Result<Secret, Error> {
+        let ns = r.namespace.clone().unwrap_or_default();
+        let missing = || CredentialsError::SecretMissing {
+            namespace: ns.clone(),
+            name: r.name.clone(),
+        };
+        let secrets: Api<Secret> = Api::namespaced(self.client.clone(), &ns);
+        if !watched {
+            let meta = secrets
+                .get_metadata_opt(&r.name)
+                .await?
+                .ok_or_else(missing)?;
+            credentials::check_labelled(&meta.metadata)?;
+        }
+        let secret = secrets.get_opt(&r.name).await?.ok_or_else(missing)?;
+        credentials::check_secret(&secret)?;
+        Ok(secret)
     }
 
     fn build_provider(
@@ -486,7 +571,7 @@ impl Context {
             secondary: None,
         };
         if let Err(e) = self.recorder.publish(&ev, &np.object_ref(&())).await {
-            warn!(error = %e, "could not publish an Event");
+            event_failed(&e);
         }
     }
 
@@ -498,6 +583,18 @@ impl Context {
         let delay = jitter(base);
         self.own_writes.due_in(&key(&np.metadata), Some(delay));
         Action::requeue(delay)
+    }
+}
+
+/// Logs an Event that could not be published, except in a namespace being deleted: the API
+/// server refuses every new object there, Events included, and saying so for each would only
+/// add noise to a namespace deletion.
+pub(super) fn event_failed(e: &kube::Error) {
+    match e {
+        kube::Error::Api(s) if s.code == 403 && s.message.contains("being terminated") => {
+            tracing::debug!(error = %e, "Event refused in a terminating namespace");
+        }
+        _ => warn!(error = %e, "could not publish an Event"),
     }
 }
 

@@ -57,6 +57,9 @@ pub enum Error {
     /// The NodePool has no cloud section (refused by the schema; only possible with a stale CRD).
     #[error("the NodePool sets neither spec.huawei nor spec.alibaba")]
     NoCloud,
+    /// The NodePool names no credentials (refused by the schema; only with a stale CRD).
+    #[error("the NodePool names no credentials: set spec.credentialsRef.name")]
+    NoCredentials,
     /// A Kubernetes API call failed.
     #[error("Kubernetes API: {0}")]
     Kube(#[from] kube::Error),
@@ -82,6 +85,7 @@ impl Error {
             Error::DeleteTimeout { .. } => "DeleteTimeout",
             Error::LeaseLost => "LeaseLost",
             Error::NoCloud => "NoCloud",
+            Error::NoCredentials => "NoCredentials",
             Error::Kube(_) => "KubernetesApiError",
             Error::Decode(_) => "UnreadableSpec",
             Error::DeleteBlocked(inner) => inner.reason(),
@@ -98,6 +102,7 @@ impl Error {
             | Error::ClusterNotFound { .. }
             | Error::DeleteTimeout { .. }
             | Error::NoCloud
+            | Error::NoCredentials
             | Error::Decode(_) => false,
             Error::Kube(_) | Error::LeaseLost => true,
             Error::DeleteBlocked(inner) => inner.retryable(),

@@ -19,6 +19,7 @@ pub mod plan;
 pub mod reads;
 pub mod reconcile;
 pub mod run;
+pub mod secrets;
 pub mod status;
 
 pub use context::{Config, Context};

@@ -137,15 +137,15 @@ fn claims(
             recorded_by = Some(name);
         }
     }
-    // A mark naming a NodePool this controller cannot see (it watches one namespace) may be
+    // A mark naming a NodePool this controller cannot see (it watches listed namespaces) may be
     // a live NodePool of another team: refused as well. Only a controller that watches every
     // namespace can tell that the marked NodePool is gone (a hand-over after its release).
     if marked_for.is_none()
-        && ctx.config.namespace.is_some()
+        && !ctx.config.namespaces.is_empty()
         && let Some(o) = pool.owner.as_ref().filter(|o| o.uid != uid)
     {
         marked_for = Some(format!(
-            "{} (UID {}, outside this controller's namespace)",
+            "{} (UID {}, outside the namespaces this controller watches)",
             o.name.as_deref().unwrap_or("unknown"),
             o.uid
         ));

@@ -1,5 +1,6 @@
-//! Running the controller: the watches (NodePools, credentials Secrets' metadata), leader
-//! election, the health and metrics server, and the reconcile stream.
+//! Running the controller: the watches (NodePools, credentials Secrets' metadata) per watched
+//! namespace, leader election, the health and metrics server, the credentials Secrets'
+//! finalizer, and the reconcile streams.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,13 +18,15 @@ use kube::runtime::{WatchStreamExt, watcher};
 use tracing::{debug, warn};
 
 use super::cache::{CachedNodePool, key};
-use super::context::{Config, Context, OwnWrites};
+use super::context::{Config, Context, OwnWrites, Stores};
 use super::error::error_policy;
 use super::leader::LeaderGate;
 use super::reads::ClusterReads;
 use super::reconcile::reconcile;
+use super::secrets::SecretKeeper;
 use crate::cloud::ratelimit::RateLimiters;
 use crate::crd::{CloudAccount, NodePool};
+use crate::credentials::{CREDENTIALS_SELECTOR, CREDENTIALS_TYPE_SELECTOR};
 use crate::metrics::Metrics;
 use crate::server::{self, Health};
 
@@ -66,22 +69,39 @@ impl kube::runtime::utils::Backoff for WatchBackoff {
     }
 }
 
-/// Runs the controller until a shutdown signal.
-pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
-    let nodepools: Api<NodePool> = match &config.namespace {
+/// The NodePool API of a scope (one namespace, or all when `None`).
+fn scoped<K>(client: &Client, scope: &Option<String>) -> Api<K>
+where
+    K: kube::Resource<Scope = kube::core::NamespaceResourceScope>,
+    K::DynamicType: Default,
+{
+    match scope {
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
+    }
+}
+
+/// Runs the controller until a shutdown signal.
+///
+/// With `--namespaces a,b` every watch is made per namespace (a Role in each namespace is all
+/// the controller may have; a cluster-wide watch would need a ClusterRole). Each namespace gets
+/// its own watches, stores and `Controller`, run side by side on one [`Context`]: a reflector
+/// store takes the `Init`/`InitDone` of one watch as "the complete list", so several watches
+/// merged into one store would make each relist of one namespace drop the objects of the
+/// others. The readers that want every NodePool or Secret read all stores through
+/// [`Stores`](super::context::Stores). Without a list, there is one scope: all namespaces.
+pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
+    let scopes: Vec<Option<String>> = if config.namespaces.is_empty() {
+        vec![None]
+    } else {
+        config.namespaces.iter().cloned().map(Some).collect()
     };
-    // Fail fast with a clear message when the CRD is missing.
-    nodepools
-        .list(&kube::api::ListParams::default().limit(1))
-        .await?;
-    // Only the Secrets' metadata is watched (`PartialObjectMeta` requests carry no Secret data);
-    // values are read when a client has to be built for them.
-    let secrets_api = match &config.namespace {
-        Some(ns) => Api::<PartialObjectMeta<Secret>>::namespaced(client.clone(), ns),
-        None => Api::<PartialObjectMeta<Secret>>::all(client.clone()),
-    };
+    // Fail fast with a clear message when the CRD is missing (or a namespace is not readable).
+    for scope in &scopes {
+        scoped::<NodePool>(&client, scope)
+            .list(&kube::api::ListParams::default().limit(1))
+            .await?;
+    }
     let reporter = Reporter {
         controller: config.reporter.clone(),
         instance: config.instance.clone(),
@@ -118,6 +138,14 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
             }
         });
     }
+    let (secret_stores, secret_writers): (Vec<_>, Vec<_>) =
+        scopes.iter().map(|_| reflector::store()).unzip();
+    let (np_stores, np_writers): (Vec<_>, Vec<_>) =
+        scopes.iter().map(|_| reflector::store()).unzip();
+    // Fed by a NodePool watch and a Secret watch per scope.
+    let keeper = Arc::new(SecretKeeper::new(2 * scopes.len()));
+    // CloudAccounts are cluster-scoped: one watch, whose changes are sent to the scope of each
+    // NodePool that uses the account.
     let (accounts, accounts_writer) = reflector::store();
     let account_events = reflector(
         accounts_writer,
@@ -127,13 +155,10 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
         ),
     )
     .touched_objects();
-    let (secrets, secrets_writer) = reflector::store();
-    let (store, writer) = reflector::store();
-    let secret_events = reflector(
-        secrets_writer,
-        watcher::watcher(secrets_api, watcher::Config::default()),
-    )
-    .touched_objects();
+    let (account_senders, account_receivers): (Vec<_>, Vec<_>) = scopes
+        .iter()
+        .map(|_| futures::channel::mpsc::unbounded::<ObjectRef<CachedNodePool>>())
+        .unzip();
     let ctx = Arc::new(Context {
         metrics,
         leader,
@@ -144,60 +169,126 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
         own_writes: own_writes.clone(),
         reads: reads.clone(),
         changed: Mutex::new(HashMap::new()),
-        secrets,
+        secrets: Stores(secret_stores),
         providers: Mutex::new(HashMap::new()),
-        nodepools: store.clone(),
+        nodepools: Stores(np_stores.clone()),
         accounts,
         account_cache: Default::default(),
         client,
         config: config.clone(),
     });
-    // The NodePool cache holds compact objects (see [`CachedNodePool`]). Readiness: the watch
-    // has listed everything once.
-    let cached: Api<CachedNodePool> = match &config.namespace {
-        Some(ns) => Api::namespaced(ctx.client.clone(), ns),
-        None => Api::all(ctx.client.clone()),
-    };
-    let nodepool_events = reflector(
-        writer,
-        watcher::watcher(cached, watcher::Config::default().any_semantic()).inspect(move |event| {
-            if matches!(event, Ok(watcher::Event::InitDone)) {
-                ready.store(true, std::sync::atomic::Ordering::Relaxed);
+    tokio::spawn(
+        keeper
+            .clone()
+            .run(ctx.clone(), config.resync.min(Duration::from_secs(60))),
+    );
+    {
+        let (ctx, scopes) = (ctx.clone(), scopes.clone());
+        tokio::spawn(async move {
+            let mut events = std::pin::pin!(account_events);
+            while let Some(event) = events.next().await {
+                let Ok(account) = event else { continue };
+                let name = account.metadata.name.clone();
+                for np in ctx.nodepools.state() {
+                    if name.is_none() || np.account_name() != name {
+                        continue;
+                    }
+                    ctx.own_writes.force(key(&np.metadata));
+                    let scope = scopes.iter().position(|s| {
+                        s.is_none() || s.as_deref() == np.metadata.namespace.as_deref()
+                    });
+                    if let Some(i) = scope {
+                        let _ = account_senders[i].unbounded_send(ObjectRef::from_obj(np.as_ref()));
+                    }
+                }
             }
-        }),
-    )
-    .applied_objects();
-    let controller =
-        Controller::for_stream(nodepool_events, store.clone()).trigger_backoff(WatchBackoff::new());
-    // A change of a credentials Secret re-reconciles the NodePools that name it; a change of a
-    // CloudAccount, the NodePools that use it.
-    let account_store = store.clone();
-    let account_writes = own_writes.clone();
-    controller
-        .with_config(kube::runtime::controller::Config::default().concurrency(config.concurrency))
-        .watches_stream(secret_events, move |secret| {
-            let ns = secret.metadata.namespace.clone();
-            let name = secret.metadata.name.clone();
-            store
-                .state()
-                .into_iter()
-                .filter(|np| np.metadata.namespace == ns && np.credentials_name() == name)
-                .inspect(|np| own_writes.force(key(&np.metadata)))
-                .map(|np| ObjectRef::from_obj(np.as_ref()))
-                .collect::<Vec<_>>()
+        });
+    }
+    let unlisted = Arc::new(std::sync::atomic::AtomicUsize::new(scopes.len()));
+    let concurrency = (config.concurrency as usize / scopes.len()).max(1) as u16;
+    let mut runs = Vec::new();
+    for (((scope, (secret_writer, np_writer)), store), account_triggers) in scopes
+        .iter()
+        .zip(secret_writers.into_iter().zip(np_writers))
+        .zip(np_stores)
+        .zip(account_receivers)
+    {
+        // Only credentials Secrets (the label, and type Opaque), and only their metadata: a
+        // metadata watch transfers no Secret data. Values are read when a client has to be
+        // built for them.
+        let (secret_keeper, secret_ctx) = (keeper.clone(), ctx.clone());
+        let mut secrets_listed = false;
+        let secret_events = reflector(
+            secret_writer,
+            watcher::watcher(
+                scoped::<PartialObjectMeta<Secret>>(&ctx.client, scope),
+                watcher::Config::default()
+                    .labels(CREDENTIALS_SELECTOR)
+                    .fields(CREDENTIALS_TYPE_SELECTOR),
+            ),
+        )
+        .inspect(move |event| {
+            if let Ok(event) = event {
+                if matches!(event, watcher::Event::InitDone) && !secrets_listed {
+                    secrets_listed = true;
+                    secret_keeper.listed();
+                }
+                secret_keeper.secret_event(event, &secret_ctx.secrets);
+            }
         })
-        .watches_stream(account_events, move |account| {
-            let name = account.metadata.name.clone();
-            account_store
-                .state()
-                .into_iter()
-                .filter(|np| name.is_some() && np.account_name() == name)
-                .inspect(|np| account_writes.force(key(&np.metadata)))
-                .map(|np| ObjectRef::from_obj(np.as_ref()))
-                .collect::<Vec<_>>()
+        .touched_objects();
+        // The NodePool cache holds compact objects (see [`CachedNodePool`]). Readiness: every
+        // scope's watch has listed everything once.
+        let (np_keeper, np_ctx, ready, unlisted) =
+            (keeper.clone(), ctx.clone(), ready.clone(), unlisted.clone());
+        let mut listed = false;
+        let nodepool_events = reflector(
+            np_writer,
+            watcher::watcher(
+                scoped::<CachedNodePool>(&ctx.client, scope),
+                watcher::Config::default().any_semantic(),
+            ),
+        )
+        .inspect(move |event| {
+            if let Ok(event) = event {
+                let first_list = matches!(event, watcher::Event::InitDone) && !listed;
+                if first_list {
+                    // Before the index is rebuilt, so the Secrets it queues are checked.
+                    listed = true;
+                    np_keeper.listed();
+                }
+                np_keeper.nodepool_event(event, &np_ctx.nodepools);
+                if first_list && unlisted.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+                    ready.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
         })
-        .shutdown_on_signal()
-        .run(reconcile, error_policy, ctx)
+        .applied_objects();
+        let (mapper_keeper, own_writes) = (keeper.clone(), own_writes.clone());
+        let controller =
+            Controller::for_stream(nodepool_events, store).trigger_backoff(WatchBackoff::new());
+        // A change of a credentials Secret re-reconciles the NodePools that name it.
+        let run = controller
+            .with_config(kube::runtime::controller::Config::default().concurrency(concurrency))
+            .watches_stream(secret_events, move |secret| {
+                let r = ObjectRef::<Secret>::new(secret.metadata.name.as_deref().unwrap_or(""))
+                    .within(secret.metadata.namespace.as_deref().unwrap_or(""));
+                mapper_keeper
+                    .users(&r)
+                    .into_iter()
+                    .inspect(|np| own_writes.force(np.clone()))
+                    .map(|np| {
+                        ObjectRef::new(&np.name).within(np.namespace.as_deref().unwrap_or(""))
+                    })
+                    .collect::<Vec<ObjectRef<CachedNodePool>>>()
+            })
+            // A change of a CloudAccount re-reconciles the NodePools that use it.
+            .reconcile_on(account_triggers)
+            .shutdown_on_signal()
+            .run(reconcile, error_policy, ctx.clone());
+        runs.push(run.boxed());
+    }
+    futures::stream::select_all(runs)
         .for_each(|res| async move {
             match res {
                 Ok((obj, _)) => debug!(object = %obj, "reconciled"),

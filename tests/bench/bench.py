@@ -553,8 +553,10 @@ def cmd_run(args):
     for name, data in (("huawei-credentials", {"accessKey": HW_AK, "secretKey": HW_SK}),
                        ("alibaba-credentials", {"accessKeyId": ALI_AK, "accessKeySecret": ALI_SK})):
         status, text = kube.request("POST", f"/api/v1/namespaces/{ns}/secrets",
-                                    {"apiVersion": "v1", "kind": "Secret",
-                                     "metadata": {"name": name}, "stringData": data})
+                                    {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                                     "metadata": {"name": name, "labels": {
+                                         "cloud.nodepool.dev/credentials": "true"}},
+                                     "stringData": data})
         if status not in (201, 409):
             die(f"creating secret {name}: HTTP {status} {text[:300]!r}")
     # Validate one object of each cloud against the CRD before the storm (a dry run).

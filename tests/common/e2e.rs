@@ -170,11 +170,17 @@ pub fn alibaba_client(sim: &str) -> Arc<dyn NodePoolProvider> {
     )
 }
 
+/// The label that marks a credentials Secret (`credentials::CREDENTIALS_LABEL`).
+pub fn credentials_labels() -> Value {
+    json!({nodepool_controller::credentials::CREDENTIALS_LABEL: "true"})
+}
+
+/// Creates or replaces a credentials Secret (labelled, type Opaque).
 pub async fn put_secret(client: &Client, ns: &str, name: &str, data: Value) {
     let api: Api<Secret> = Api::namespaced(client.clone(), ns);
     let secret: Secret = serde_json::from_value(json!({
-        "apiVersion": "v1", "kind": "Secret",
-        "metadata": {"name": name}, "stringData": data
+        "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "metadata": {"name": name, "labels": credentials_labels()}, "stringData": data
     }))
     .expect("a secret");
     match api.get_opt(name).await.expect("get secret") {

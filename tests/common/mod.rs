@@ -85,9 +85,9 @@ impl TestNamespace {
 }
 
 impl TestNamespace {
-    /// Deletes the namespace (the local control plane has no namespace
-    /// controller, so its objects stay until the control plane is torn down;
-    /// the name is unique, so they never disturb another test).
+    /// Deletes the namespace. Without a namespace controller (tests/env/kcm.sh
+    /// runs one for the tests that need it) its objects stay until the control
+    /// plane is torn down; the name is unique, so they never disturb another test.
     pub async fn delete(self) {
         let _ = Api::<Namespace>::all(self.client)
             .delete(&self.name, &DeleteParams::default())

@@ -15,6 +15,7 @@ stop() {
   fi
   rm -f "$f"
 }
+stop kube-controller-manager   # when tests/env/kcm.sh started one
 stop kube-apiserver
 stop etcd
 rm -rf "$ENV_DIR/etcd" "$ENV_DIR/pki" "$ENV_DIR/tokens.csv" "$ENV_DIR/admin.kubeconfig"

@@ -115,7 +115,8 @@ impl Cluster {
 
     /// The issuer's signing key id (from its JWKS).
     fn kid(&self) -> String {
-        let jwks: Value = serde_json::from_str(&self.run(&["get", "--raw", "/openid/v1/jwks"])).unwrap();
+        let jwks: Value =
+            serde_json::from_str(&self.run(&["get", "--raw", "/openid/v1/jwks"])).unwrap();
         jwks["keys"][0]["kid"].as_str().unwrap().to_owned()
     }
 
@@ -309,7 +310,13 @@ struct Temp {
 }
 
 impl Sim {
-    async fn send(&self, method: &str, pq: &str, headers: &[(String, String)], body: Vec<u8>) -> Answer {
+    async fn send(
+        &self,
+        method: &str,
+        pq: &str,
+        headers: &[(String, String)],
+        body: Vec<u8>,
+    ) -> Answer {
         let mut req = self
             .http
             .request(method.parse().unwrap(), format!("{}{pq}", self.url));
@@ -358,9 +365,16 @@ impl Sim {
         let mut all: Vec<(String, String)> = vec![
             ("Format".into(), "JSON".into()),
             ("Version".into(), "2015-04-01".into()),
-            ("Timestamp".into(), Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            (
+                "Timestamp".into(),
+                Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            ),
         ];
-        all.extend(params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        all.extend(
+            params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         let q: Vec<String> = all
             .iter()
             .map(|(k, v)| format!("{}={}", uri_encode(k.as_bytes()), uri_encode(v.as_bytes())))
@@ -468,7 +482,12 @@ impl Sim {
             .filter(|(n, _)| *n != "host")
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect();
-        headers.extend(signed.headers_to_add.iter().map(|(n, v)| (n.to_string(), v.clone())));
+        headers.extend(
+            signed
+                .headers_to_add
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.clone())),
+        );
         self.send("GET", &path, &headers, Vec::new()).await
     }
 
@@ -503,14 +522,24 @@ impl Sim {
             headers: &base,
             body: &body,
         };
-        let signed =
-            huawei_sign::sign(&req, ak, &SecretString::from(sk.to_owned()), Timestamp::now()).unwrap();
+        let signed = huawei_sign::sign(
+            &req,
+            ak,
+            &SecretString::from(sk.to_owned()),
+            Timestamp::now(),
+        )
+        .unwrap();
         let mut headers: Vec<(String, String)> = base
             .iter()
             .filter(|(n, _)| *n != "Host")
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect();
-        headers.extend(signed.headers_to_add.iter().map(|(n, v)| (n.to_string(), v.clone())));
+        headers.extend(
+            signed
+                .headers_to_add
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.clone())),
+        );
         self.send(method, path, &headers, body).await
     }
 
@@ -521,9 +550,17 @@ impl Sim {
     }
 
     async fn iam_json(&self, path: &str, headers: &[(&str, &str)], body: Value) -> Answer {
-        let mut h: Vec<(String, String)> = vec![("Content-Type".into(), "application/json;charset=UTF-8".into())];
-        h.extend(headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())));
-        self.send("POST", path, &h, body.to_string().into_bytes()).await
+        let mut h: Vec<(String, String)> = vec![(
+            "Content-Type".into(),
+            "application/json;charset=UTF-8".into(),
+        )];
+        h.extend(
+            headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
+        );
+        self.send("POST", path, &h, body.to_string().into_bytes())
+            .await
     }
 
     async fn id_token(&self, idp: &str, jwt: &str, scope: Option<Value>) -> Answer {
@@ -531,8 +568,12 @@ impl Sim {
         if let Some(s) = scope {
             auth["scope"] = s;
         }
-        self.iam_json("/v3.0/OS-AUTH/id-token/tokens", &[("X-Idp-Id", idp)], json!({"auth": auth}))
-            .await
+        self.iam_json(
+            "/v3.0/OS-AUTH/id-token/tokens",
+            &[("X-Idp-Id", idp)],
+            json!({"auth": auth}),
+        )
+        .await
     }
 }
 
@@ -583,131 +624,449 @@ async fn alibaba_sts_and_ack_with_temporary_keys() {
     let t1 = temp_alibaba(&a);
     assert!(t1.ak.starts_with("STS."), "{}", t1.ak);
     let left = seconds_left(a.body["Credentials"]["Expiration"].as_str().unwrap());
-    assert!((6.0..=8.5).contains(&left), "configured lifetime 8 s, {left} s left");
+    assert!(
+        (6.0..=8.5).contains(&left),
+        "configured lifetime 8 s, {left} s left"
+    );
     assert_eq!(
         a.body["AssumedRoleUser"]["Arn"],
         format!("{}/sim-test", role("controller"))
     );
-    assert!(a.body["AssumedRoleUser"]["AssumedRoleId"].as_str().unwrap().ends_with(":sim-test"));
-    assert_eq!(a.body["OIDCTokenInfo"]["Subject"], cluster.subject("controller"));
+    assert!(
+        a.body["AssumedRoleUser"]["AssumedRoleId"]
+            .as_str()
+            .unwrap()
+            .ends_with(":sim-test")
+    );
+    assert_eq!(
+        a.body["OIDCTokenInfo"]["Subject"],
+        cluster.subject("controller")
+    );
     assert_eq!(a.body["OIDCTokenInfo"]["Issuer"], cluster.issuer.as_str());
     assert!(a.body["RequestId"].is_string());
 
     // Refusals of the token.
     let kid = cluster.kid();
     let wrong_aud = cluster.token("controller", "not-sts");
-    assert_error(&sim.oidc(&role("controller"), &wrong_aud).await, 401,
-        "AuthenticationFail.OIDCToken.AudienceNotMatch", "wrong audience");
+    assert_error(
+        &sim.oidc(&role("controller"), &wrong_aud).await,
+        401,
+        "AuthenticationFail.OIDCToken.AudienceNotMatch",
+        "wrong audience",
+    );
     let intruder = cluster.token("intruder", "sts.aliyuncs.com");
-    assert_error(&sim.oidc(&role("controller"), &intruder).await, 403, "NoPermission",
-        "subject not trusted");
+    assert_error(
+        &sim.oidc(&role("controller"), &intruder).await,
+        403,
+        "NoPermission",
+        "subject not trusted",
+    );
     let header = json!({"alg": "RS256", "kid": kid, "typ": "JWT"});
-    let expired = cluster.mint(&cluster.sa_key, &header,
-        &cluster.claims("controller", "sts.aliyuncs.com", -60));
-    assert_error(&sim.oidc(&role("controller"), &expired).await, 401,
-        "AuthenticationFail.OIDCToken.Expired", "expired token (signed by the issuer's own key)");
+    let expired = cluster.mint(
+        &cluster.sa_key,
+        &header,
+        &cluster.claims("controller", "sts.aliyuncs.com", -60),
+    );
+    assert_error(
+        &sim.oidc(&role("controller"), &expired).await,
+        401,
+        "AuthenticationFail.OIDCToken.Expired",
+        "expired token (signed by the issuer's own key)",
+    );
     let mut foreign_claims = cluster.claims("controller", "sts.aliyuncs.com", 600);
     foreign_claims["iss"] = json!("https://issuer.invalid");
     let foreign_iss = cluster.mint(&cluster.sa_key, &header, &foreign_claims);
-    assert_error(&sim.oidc(&role("controller"), &foreign_iss).await, 401,
-        "AuthenticationFail.OIDCToken.Invalid", "foreign issuer");
+    assert_error(
+        &sim.oidc(&role("controller"), &foreign_iss).await,
+        401,
+        "AuthenticationFail.OIDCToken.Invalid",
+        "foreign issuer",
+    );
     let dir = TempDir::new("key");
     let other_key = dir.0.join("other.key");
-    assert!(Command::new("openssl").args(["genrsa", "-out"]).arg(&other_key).arg("2048")
-        .stderr(Stdio::null()).status().unwrap().success());
-    let forged = cluster.mint(&other_key, &header,
-        &cluster.claims("controller", "sts.aliyuncs.com", 600));
-    assert_error(&sim.oidc(&role("controller"), &forged).await, 401,
-        "AuthenticationFail.OIDCToken.InvalidSignature", "signed by a foreign key");
+    assert!(
+        Command::new("openssl")
+            .args(["genrsa", "-out"])
+            .arg(&other_key)
+            .arg("2048")
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    );
+    let forged = cluster.mint(
+        &other_key,
+        &header,
+        &cluster.claims("controller", "sts.aliyuncs.com", 600),
+    );
+    assert_error(
+        &sim.oidc(&role("controller"), &forged).await,
+        401,
+        "AuthenticationFail.OIDCToken.InvalidSignature",
+        "signed by a foreign key",
+    );
     let parts: Vec<&str> = good.split('.').collect();
     let unsigned = format!("{}.{}.", b64url(br#"{"alg":"none","typ":"JWT"}"#), parts[1]);
-    assert_error(&sim.oidc(&role("controller"), &unsigned).await, 401,
-        "AuthenticationFail.OIDCToken.Invalid", "unsigned token");
+    assert_error(
+        &sim.oidc(&role("controller"), &unsigned).await,
+        401,
+        "AuthenticationFail.OIDCToken.Invalid",
+        "unsigned token",
+    );
     let mut payload: Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(parts[1])
+            .unwrap(),
+    )
+    .unwrap();
     payload["sub"] = json!(cluster.subject("intruder"));
-    let tampered = format!("{}.{}.{}", parts[0], b64url(payload.to_string().as_bytes()), parts[2]);
-    assert_error(&sim.oidc(&role("controller"), &tampered).await, 401,
-        "AuthenticationFail.OIDCToken.InvalidSignature", "payload changed after signing");
-    assert_error(&sim.oidc(&role("missing"), &good).await, 404, "EntityNotExist.Role", "no role");
-    assert_error(&sim.oidc(&role("target"), &good).await, 401,
-        "AuthenticationFail.NoPermission", "role without the provider");
-    let a = sim.sts(&[("Action", "AssumeRoleWithOIDC"), ("RoleArn", &role("controller")),
-        ("OIDCProviderArn", &format!("acs:ram::{UID}:oidc-provider/other")), ("OIDCToken", &good),
-        ("RoleSessionName", "sim-test")]).await;
-    assert_error(&a, 401, "AuthenticationFail.NoPermission", "unknown provider");
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64url(payload.to_string().as_bytes()),
+        parts[2]
+    );
+    assert_error(
+        &sim.oidc(&role("controller"), &tampered).await,
+        401,
+        "AuthenticationFail.OIDCToken.InvalidSignature",
+        "payload changed after signing",
+    );
+    assert_error(
+        &sim.oidc(&role("missing"), &good).await,
+        404,
+        "EntityNotExist.Role",
+        "no role",
+    );
+    assert_error(
+        &sim.oidc(&role("target"), &good).await,
+        401,
+        "AuthenticationFail.NoPermission",
+        "role without the provider",
+    );
+    let a = sim
+        .sts(&[
+            ("Action", "AssumeRoleWithOIDC"),
+            ("RoleArn", &role("controller")),
+            (
+                "OIDCProviderArn",
+                &format!("acs:ram::{UID}:oidc-provider/other"),
+            ),
+            ("OIDCToken", &good),
+            ("RoleSessionName", "sim-test"),
+        ])
+        .await;
+    assert_error(
+        &a,
+        401,
+        "AuthenticationFail.NoPermission",
+        "unknown provider",
+    );
 
     // AssumeRole with a permanent key: ExternalId, signature, nonce.
-    let a = sim.assume_role("ali-ak", "ali-sk", None, &role("target"), Some("ext-123"), "n-1", false).await;
+    let a = sim
+        .assume_role(
+            "ali-ak",
+            "ali-sk",
+            None,
+            &role("target"),
+            Some("ext-123"),
+            "n-1",
+            false,
+        )
+        .await;
     let t_target = temp_alibaba(&a);
-    assert_eq!(sim.ack_list(&t_target.ak, &t_target.sk, Some(&t_target.token)).await.status, 200);
-    assert_error(&sim.assume_role("ali-ak", "ali-sk", None, &role("target"), Some("ext-123"), "n-1", false).await,
-        400, "SignatureNonceUsed", "replayed nonce");
-    assert_error(&sim.assume_role("ali-ak", "ali-sk", None, &role("target"), Some("wrong"), "n-2", false).await,
-        403, "NoPermission", "wrong ExternalId");
-    assert_error(&sim.assume_role("ali-ak", "ali-sk", None, &role("target"), None, "n-3", false).await,
-        403, "NoPermission", "missing ExternalId");
-    assert_error(&sim.assume_role("ali-ak", "wrong-sk", None, &role("target"), Some("ext-123"), "n-4", false).await,
-        400, "SignatureDoesNotMatch", "wrong secret");
-    assert_error(&sim.assume_role("ali-ak", "ali-sk", None, &role("target"), Some("ext-123"), "n-5", true).await,
-        400, "SignatureDoesNotMatch", "parameter added after signing");
-    assert_error(&sim.assume_role("nobody", "x", None, &role("target"), Some("ext-123"), "n-6", false).await,
-        404, "InvalidAccessKeyId.NotFound", "unknown key");
-    assert_error(&sim.assume_role("ali-ak", "ali-sk", None, &role("controller"), None, "n-7", false).await,
-        403, "NoPermission", "account not trusted by the role");
+    assert_eq!(
+        sim.ack_list(&t_target.ak, &t_target.sk, Some(&t_target.token))
+            .await
+            .status,
+        200
+    );
+    assert_error(
+        &sim.assume_role(
+            "ali-ak",
+            "ali-sk",
+            None,
+            &role("target"),
+            Some("ext-123"),
+            "n-1",
+            false,
+        )
+        .await,
+        400,
+        "SignatureNonceUsed",
+        "replayed nonce",
+    );
+    assert_error(
+        &sim.assume_role(
+            "ali-ak",
+            "ali-sk",
+            None,
+            &role("target"),
+            Some("wrong"),
+            "n-2",
+            false,
+        )
+        .await,
+        403,
+        "NoPermission",
+        "wrong ExternalId",
+    );
+    assert_error(
+        &sim.assume_role(
+            "ali-ak",
+            "ali-sk",
+            None,
+            &role("target"),
+            None,
+            "n-3",
+            false,
+        )
+        .await,
+        403,
+        "NoPermission",
+        "missing ExternalId",
+    );
+    assert_error(
+        &sim.assume_role(
+            "ali-ak",
+            "wrong-sk",
+            None,
+            &role("target"),
+            Some("ext-123"),
+            "n-4",
+            false,
+        )
+        .await,
+        400,
+        "SignatureDoesNotMatch",
+        "wrong secret",
+    );
+    assert_error(
+        &sim.assume_role(
+            "ali-ak",
+            "ali-sk",
+            None,
+            &role("target"),
+            Some("ext-123"),
+            "n-5",
+            true,
+        )
+        .await,
+        400,
+        "SignatureDoesNotMatch",
+        "parameter added after signing",
+    );
+    assert_error(
+        &sim.assume_role(
+            "nobody",
+            "x",
+            None,
+            &role("target"),
+            Some("ext-123"),
+            "n-6",
+            false,
+        )
+        .await,
+        404,
+        "InvalidAccessKeyId.NotFound",
+        "unknown key",
+    );
+    assert_error(
+        &sim.assume_role(
+            "ali-ak",
+            "ali-sk",
+            None,
+            &role("controller"),
+            None,
+            "n-7",
+            false,
+        )
+        .await,
+        403,
+        "NoPermission",
+        "account not trusted by the role",
+    );
 
     // AssumeRole with the OIDC role's temporary key (role chaining): the token must come along.
-    let a = sim.assume_role(&t1.ak, &t1.sk, Some(&t1.token), &role("target"), Some("ext-123"), "n-8", false).await;
+    let a = sim
+        .assume_role(
+            &t1.ak,
+            &t1.sk,
+            Some(&t1.token),
+            &role("target"),
+            Some("ext-123"),
+            "n-8",
+            false,
+        )
+        .await;
     temp_alibaba(&a);
-    assert_error(&sim.assume_role(&t1.ak, &t1.sk, None, &role("target"), Some("ext-123"), "n-9", false).await,
-        400, "MissingSecurityToken", "temporary key without its token");
-    assert_error(&sim.assume_role(&t1.ak, &t1.sk, Some(&t_target.token), &role("target"), Some("ext-123"), "n-10", false).await,
-        400, "InvalidSecurityToken.MismatchWithAccessKey", "another key's token");
+    assert_error(
+        &sim.assume_role(
+            &t1.ak,
+            &t1.sk,
+            None,
+            &role("target"),
+            Some("ext-123"),
+            "n-9",
+            false,
+        )
+        .await,
+        400,
+        "MissingSecurityToken",
+        "temporary key without its token",
+    );
+    assert_error(
+        &sim.assume_role(
+            &t1.ak,
+            &t1.sk,
+            Some(&t_target.token),
+            &role("target"),
+            Some("ext-123"),
+            "n-10",
+            false,
+        )
+        .await,
+        400,
+        "InvalidSecurityToken.MismatchWithAccessKey",
+        "another key's token",
+    );
 
     // The temporary key at ACK.
-    assert_eq!(sim.ack_list(&t1.ak, &t1.sk, Some(&t1.token)).await.status, 200);
-    assert_error(&sim.ack_list(&t1.ak, &t1.sk, None).await, 400, "MissingSecurityToken", "ACK, no token");
-    assert_error(&sim.ack_list(&t1.ak, &t1.sk, Some(&t_target.token)).await, 400,
-        "InvalidSecurityToken.MismatchWithAccessKey", "ACK, another key's token");
-    assert_error(&sim.ack_list(&t1.ak, "wrong", Some(&t1.token)).await, 400,
-        "SignatureDoesNotMatch", "ACK, wrong temporary secret");
+    assert_eq!(
+        sim.ack_list(&t1.ak, &t1.sk, Some(&t1.token)).await.status,
+        200
+    );
+    assert_error(
+        &sim.ack_list(&t1.ak, &t1.sk, None).await,
+        400,
+        "MissingSecurityToken",
+        "ACK, no token",
+    );
+    assert_error(
+        &sim.ack_list(&t1.ak, &t1.sk, Some(&t_target.token)).await,
+        400,
+        "InvalidSecurityToken.MismatchWithAccessKey",
+        "ACK, another key's token",
+    );
+    assert_error(
+        &sim.ack_list(&t1.ak, "wrong", Some(&t1.token)).await,
+        400,
+        "SignatureDoesNotMatch",
+        "ACK, wrong temporary secret",
+    );
 
     // Revocation: assuming fails at once; keys already issued work until they expire.
-    sim.admin("POST", "/_sim/identity/revoke", Some(json!({"alibaba_role": role("controller")}))).await;
-    assert_error(&sim.oidc(&role("controller"), &good).await, 403, "NoPermission", "revoked role");
-    assert_eq!(sim.ack_list(&t1.ak, &t1.sk, Some(&t1.token)).await.status, 200,
-        "an issued key keeps working after revocation");
+    sim.admin(
+        "POST",
+        "/_sim/identity/revoke",
+        Some(json!({"alibaba_role": role("controller")})),
+    )
+    .await;
+    assert_error(
+        &sim.oidc(&role("controller"), &good).await,
+        403,
+        "NoPermission",
+        "revoked role",
+    );
+    assert_eq!(
+        sim.ack_list(&t1.ak, &t1.sk, Some(&t1.token)).await.status,
+        200,
+        "an issued key keeps working after revocation"
+    );
     let view = sim.admin("GET", "/_sim/identity", None).await;
     assert_eq!(view["alibaba_roles"][0]["revoked"], true, "{view}");
-    sim.admin("POST", "/_sim/identity/restore", Some(json!({"alibaba_role": role("controller")}))).await;
+    sim.admin(
+        "POST",
+        "/_sim/identity/restore",
+        Some(json!({"alibaba_role": role("controller")})),
+    )
+    .await;
     let a2 = sim.oidc(&role("controller"), &good).await;
     let t2 = temp_alibaba(&a2);
-    let last_expiry = a2.body["Credentials"]["Expiration"].as_str().unwrap().to_owned();
+    let last_expiry = a2.body["Credentials"]["Expiration"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     // Temporary keys act as the role's account: the budget is shared by all its keys.
-    sim.admin("PUT", "/_sim/faults",
-        Some(json!({"accounts": {"role-account": {"rate_limit_per_minute": 2}}}))).await;
-    assert_eq!(sim.ack_list(&t1.ak, &t1.sk, Some(&t1.token)).await.status, 200);
-    assert_eq!(sim.ack_list(&t2.ak, &t2.sk, Some(&t2.token)).await.status, 200);
+    sim.admin(
+        "PUT",
+        "/_sim/faults",
+        Some(json!({"accounts": {"role-account": {"rate_limit_per_minute": 2}}})),
+    )
+    .await;
+    assert_eq!(
+        sim.ack_list(&t1.ak, &t1.sk, Some(&t1.token)).await.status,
+        200
+    );
+    assert_eq!(
+        sim.ack_list(&t2.ak, &t2.sk, Some(&t2.token)).await.status,
+        200
+    );
     let a = sim.ack_list(&t2.ak, &t2.sk, Some(&t2.token)).await;
-    assert_error(&a, 429, "Throttling.User", "third call of one account through two keys");
-    assert_eq!(sim.ack_list("ali-ak", "ali-sk", None).await.status, 200, "another account's budget");
+    assert_error(
+        &a,
+        429,
+        "Throttling.User",
+        "third call of one account through two keys",
+    );
+    assert_eq!(
+        sim.ack_list("ali-ak", "ali-sk", None).await.status,
+        200,
+        "another account's budget"
+    );
     sim.admin("PUT", "/_sim/faults", Some(json!({}))).await;
 
     // After the lifetime, the keys are refused with the real error.
     tokio::time::sleep(Duration::from_secs_f64(seconds_left(&last_expiry) + 0.5)).await;
-    assert_error(&sim.ack_list(&t1.ak, &t1.sk, Some(&t1.token)).await, 400,
-        "InvalidSecurityToken.Expired", "ACK, expired key");
-    assert_error(&sim.assume_role(&t1.ak, &t1.sk, Some(&t1.token), &role("target"), Some("ext-123"), "n-11", false).await,
-        400, "InvalidSecurityToken.Expired", "STS, expired key");
+    assert_error(
+        &sim.ack_list(&t1.ak, &t1.sk, Some(&t1.token)).await,
+        400,
+        "InvalidSecurityToken.Expired",
+        "ACK, expired key",
+    );
+    assert_error(
+        &sim.assume_role(
+            &t1.ak,
+            &t1.sk,
+            Some(&t1.token),
+            &role("target"),
+            Some("ext-123"),
+            "n-11",
+            false,
+        )
+        .await,
+        400,
+        "InvalidSecurityToken.Expired",
+        "STS, expired key",
+    );
 
     // Counters: by operation and outcome.
-    assert_eq!(sim.counter("alibaba-sts", "AssumeRoleWithOIDC", "ok").await, 2);
-    assert_eq!(sim.counter("alibaba-sts", "AssumeRoleWithOIDC", "forbidden").await, 2);
-    assert_eq!(sim.counter("alibaba-sts", "AssumeRoleWithOIDC", "unauthorized").await, 8);
+    assert_eq!(
+        sim.counter("alibaba-sts", "AssumeRoleWithOIDC", "ok").await,
+        2
+    );
+    assert_eq!(
+        sim.counter("alibaba-sts", "AssumeRoleWithOIDC", "forbidden")
+            .await,
+        2
+    );
+    assert_eq!(
+        sim.counter("alibaba-sts", "AssumeRoleWithOIDC", "unauthorized")
+            .await,
+        8
+    );
     assert_eq!(sim.counter("alibaba-sts", "AssumeRole", "ok").await, 2);
-    assert_eq!(sim.counter("alibaba-sts", "AssumeRole", "forbidden").await, 3);
-    assert_eq!(sim.counter("alibaba", "DescribeClusterNodePools", "throttled").await, 1);
+    assert_eq!(
+        sim.counter("alibaba-sts", "AssumeRole", "forbidden").await,
+        3
+    );
+    assert_eq!(
+        sim.counter("alibaba", "DescribeClusterNodePools", "throttled")
+            .await,
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -721,32 +1080,77 @@ async fn huawei_iam_federation_agencies_and_cce() {
     assert_eq!(a.status, 201, "{}", a.text);
     let unscoped = a.headers["x-subject-token"].to_str().unwrap().to_owned();
     assert_eq!(a.body["token"]["methods"], json!(["mapped"]));
-    assert_eq!(a.body["token"]["user"]["OS-FEDERATION"]["identity_provider"]["id"], "nodepool-idp");
+    assert_eq!(
+        a.body["token"]["user"]["OS-FEDERATION"]["identity_provider"]["id"],
+        "nodepool-idp"
+    );
     assert_eq!(a.body["token"]["user"]["domain"]["name"], "nodepool-domain");
     let a = sim.iam_json("/v3.0/OS-CREDENTIAL/securitytokens", &[],
         json!({"auth": {"identity": {"methods": ["token"], "token": {"id": unscoped, "duration_seconds": 900}}}})).await;
     let fed = temp_huawei(&a);
     let left = seconds_left(a.body["credential"]["expires_at"].as_str().unwrap());
-    assert!((6.0..=8.5).contains(&left), "configured lifetime 8 s, {left} s left");
-    assert_eq!(sim.cce_list(&fed.ak, &fed.sk, Some(&fed.token)).await.status, 200);
+    assert!(
+        (6.0..=8.5).contains(&left),
+        "configured lifetime 8 s, {left} s left"
+    );
+    assert_eq!(
+        sim.cce_list(&fed.ak, &fed.sk, Some(&fed.token))
+            .await
+            .status,
+        200
+    );
     // An unscoped token calls no service; a project-scoped one does.
-    let a = sim.send("GET", &format!("/api/v3/projects/{PROJECT}/clusters/{HW_CLUSTER}/nodepools"),
-        &[("X-Auth-Token".into(), unscoped.clone())], Vec::new()).await;
+    let a = sim
+        .send(
+            "GET",
+            &format!("/api/v3/projects/{PROJECT}/clusters/{HW_CLUSTER}/nodepools"),
+            &[("X-Auth-Token".into(), unscoped.clone())],
+            Vec::new(),
+        )
+        .await;
     assert_error(&a, 401, "APIG.0301", "unscoped token at CCE");
-    let a = sim.id_token("nodepool-idp", &good, Some(json!({"project": {"id": PROJECT}}))).await;
+    let a = sim
+        .id_token(
+            "nodepool-idp",
+            &good,
+            Some(json!({"project": {"id": PROJECT}})),
+        )
+        .await;
     assert_eq!(a.status, 201, "{}", a.text);
     let scoped = a.headers["x-subject-token"].to_str().unwrap().to_owned();
-    let a = sim.send("GET", &format!("/api/v3/projects/{PROJECT}/clusters/{HW_CLUSTER}/nodepools"),
-        &[("X-Auth-Token".into(), scoped.clone())], Vec::new()).await;
+    let a = sim
+        .send(
+            "GET",
+            &format!("/api/v3/projects/{PROJECT}/clusters/{HW_CLUSTER}/nodepools"),
+            &[("X-Auth-Token".into(), scoped.clone())],
+            Vec::new(),
+        )
+        .await;
     assert_eq!(a.status, 200, "{}", a.text);
 
     // Refusals of the ID token.
     let kid = cluster.kid();
     let header = json!({"alg": "RS256", "kid": kid, "typ": "JWT"});
     for (jwt, status, what) in [
-        (cluster.token("controller", "sts.aliyuncs.com"), 401, "wrong audience"),
-        (cluster.token("intruder", HW_AUDIENCE), 403, "subject not trusted"),
-        (cluster.mint(&cluster.sa_key, &header, &cluster.claims("controller", HW_AUDIENCE, -60)), 401, "expired"),
+        (
+            cluster.token("controller", "sts.aliyuncs.com"),
+            401,
+            "wrong audience",
+        ),
+        (
+            cluster.token("intruder", HW_AUDIENCE),
+            403,
+            "subject not trusted",
+        ),
+        (
+            cluster.mint(
+                &cluster.sa_key,
+                &header,
+                &cluster.claims("controller", HW_AUDIENCE, -60),
+            ),
+            401,
+            "expired",
+        ),
         ("a.b".to_owned(), 401, "not a JWS"),
     ] {
         let a = sim.id_token("nodepool-idp", &jwt, None).await;
@@ -754,72 +1158,237 @@ async fn huawei_iam_federation_agencies_and_cce() {
         assert_eq!(a.body["error"]["code"], status, "{what}: {}", a.text);
         assert!(a.headers.get("x-subject-token").is_none(), "{what}");
     }
-    assert_eq!(sim.id_token("other-idp", &good, None).await.status, 401, "unknown IdP");
-    let a = sim.iam_json("/v3.0/OS-AUTH/id-token/tokens", &[], json!({"auth": {"id_token": {"id": good}}})).await;
+    assert_eq!(
+        sim.id_token("other-idp", &good, None).await.status,
+        401,
+        "unknown IdP"
+    );
+    let a = sim
+        .iam_json(
+            "/v3.0/OS-AUTH/id-token/tokens",
+            &[],
+            json!({"auth": {"id_token": {"id": good}}}),
+        )
+        .await;
     assert_eq!(a.status, 400, "no X-Idp-Id: {}", a.text);
-    let a = sim.iam_json("/v3.0/OS-CREDENTIAL/securitytokens", &[],
-        json!({"auth": {"identity": {"methods": ["token"], "token": {"id": "MIIforged"}}}})).await;
+    let a = sim
+        .iam_json(
+            "/v3.0/OS-CREDENTIAL/securitytokens",
+            &[],
+            json!({"auth": {"identity": {"methods": ["token"], "token": {"id": "MIIforged"}}}}),
+        )
+        .await;
     assert_eq!(a.status, 401, "forged IAM token: {}", a.text);
 
     // Temporary keys at CCE: the token must come along and be the key's.
-    assert_error(&sim.cce_list(&fed.ak, &fed.sk, None).await, 401, "APIG.0301", "CCE, no token");
+    assert_error(
+        &sim.cce_list(&fed.ak, &fed.sk, None).await,
+        401,
+        "APIG.0301",
+        "CCE, no token",
+    );
     let permanent = sim.cce_list("hw-ak", "hw-sk", None).await;
     assert_eq!(permanent.status, 200, "{}", permanent.text);
 
     // Agencies: the federated user (by token) assumes cce-admin; cce-admin's keys (signed, with
     // their token) assume other-domain's cce-operator (agency chaining).
-    let assume = |domain: &str, agency: &str| json!({"auth": {"identity": {"methods": ["assume_role"],
-        "assume_role": {"domain_name": domain, "agency_name": agency, "duration_seconds": 900}}}});
-    let a = sim.iam_json("/v3.0/OS-CREDENTIAL/securitytokens", &[("X-Auth-Token", &unscoped)],
-        assume("nodepool-domain", "cce-admin")).await;
+    let assume = |domain: &str, agency: &str| {
+        json!({"auth": {"identity": {"methods": ["assume_role"],
+        "assume_role": {"domain_name": domain, "agency_name": agency, "duration_seconds": 900}}}})
+    };
+    let a = sim
+        .iam_json(
+            "/v3.0/OS-CREDENTIAL/securitytokens",
+            &[("X-Auth-Token", &unscoped)],
+            assume("nodepool-domain", "cce-admin"),
+        )
+        .await;
     let admin_keys = temp_huawei(&a);
-    assert_eq!(sim.cce_list(&admin_keys.ak, &admin_keys.sk, Some(&admin_keys.token)).await.status, 200);
-    let a = sim.huawei_signed(&admin_keys.ak, &admin_keys.sk, Some(&admin_keys.token), "POST",
-        "/v3.0/OS-CREDENTIAL/securitytokens", Some(assume("other-domain", "cce-operator")), None).await;
+    assert_eq!(
+        sim.cce_list(&admin_keys.ak, &admin_keys.sk, Some(&admin_keys.token))
+            .await
+            .status,
+        200
+    );
+    let a = sim
+        .huawei_signed(
+            &admin_keys.ak,
+            &admin_keys.sk,
+            Some(&admin_keys.token),
+            "POST",
+            "/v3.0/OS-CREDENTIAL/securitytokens",
+            Some(assume("other-domain", "cce-operator")),
+            None,
+        )
+        .await;
     let operator = temp_huawei(&a);
-    assert_eq!(sim.cce_list(&operator.ak, &operator.sk, Some(&operator.token)).await.status, 200);
-    let a = sim.huawei_signed(&admin_keys.ak, &admin_keys.sk, None, "POST",
-        "/v3.0/OS-CREDENTIAL/securitytokens", Some(assume("other-domain", "cce-operator")), None).await;
-    assert_eq!(a.status, 401, "chaining without the security token: {}", a.text);
-    let a = sim.iam_json("/v3.0/OS-CREDENTIAL/securitytokens", &[("X-Auth-Token", &unscoped)],
-        assume("other-domain", "cce-operator")).await;
+    assert_eq!(
+        sim.cce_list(&operator.ak, &operator.sk, Some(&operator.token))
+            .await
+            .status,
+        200
+    );
+    let a = sim
+        .huawei_signed(
+            &admin_keys.ak,
+            &admin_keys.sk,
+            None,
+            "POST",
+            "/v3.0/OS-CREDENTIAL/securitytokens",
+            Some(assume("other-domain", "cce-operator")),
+            None,
+        )
+        .await;
+    assert_eq!(
+        a.status, 401,
+        "chaining without the security token: {}",
+        a.text
+    );
+    let a = sim
+        .iam_json(
+            "/v3.0/OS-CREDENTIAL/securitytokens",
+            &[("X-Auth-Token", &unscoped)],
+            assume("other-domain", "cce-operator"),
+        )
+        .await;
     assert_eq!(a.status, 403, "IdP not trusted by cce-operator: {}", a.text);
-    let a = sim.huawei_signed("hw-ak", "hw-sk", None, "POST", "/v3.0/OS-CREDENTIAL/securitytokens",
-        Some(assume("nodepool-domain", "cce-admin")), None).await;
+    let a = sim
+        .huawei_signed(
+            "hw-ak",
+            "hw-sk",
+            None,
+            "POST",
+            "/v3.0/OS-CREDENTIAL/securitytokens",
+            Some(assume("nodepool-domain", "cce-admin")),
+            None,
+        )
+        .await;
     assert_eq!(a.status, 201, "the account assumes cce-admin: {}", a.text);
-    let a = sim.iam_json("/v3.0/OS-CREDENTIAL/securitytokens", &[("X-Auth-Token", &unscoped)],
-        assume("nodepool-domain", "missing")).await;
+    let a = sim
+        .iam_json(
+            "/v3.0/OS-CREDENTIAL/securitytokens",
+            &[("X-Auth-Token", &unscoped)],
+            assume("nodepool-domain", "missing"),
+        )
+        .await;
     assert_eq!(a.status, 404, "unknown agency: {}", a.text);
 
     // Revocation.
-    sim.admin("POST", "/_sim/identity/revoke", Some(json!({"huawei_agency": "nodepool-domain/cce-admin"}))).await;
-    let a = sim.iam_json("/v3.0/OS-CREDENTIAL/securitytokens", &[("X-Auth-Token", &unscoped)],
-        assume("nodepool-domain", "cce-admin")).await;
+    sim.admin(
+        "POST",
+        "/_sim/identity/revoke",
+        Some(json!({"huawei_agency": "nodepool-domain/cce-admin"})),
+    )
+    .await;
+    let a = sim
+        .iam_json(
+            "/v3.0/OS-CREDENTIAL/securitytokens",
+            &[("X-Auth-Token", &unscoped)],
+            assume("nodepool-domain", "cce-admin"),
+        )
+        .await;
     assert_eq!(a.status, 403, "revoked agency: {}", a.text);
-    assert_eq!(sim.cce_list(&admin_keys.ak, &admin_keys.sk, Some(&admin_keys.token)).await.status, 200,
-        "an issued key keeps working after revocation");
-    sim.admin("POST", "/_sim/identity/revoke", Some(json!({"huawei_idp": "nodepool-idp"}))).await;
-    assert_eq!(sim.id_token("nodepool-idp", &good, None).await.status, 401, "revoked IdP");
-    sim.admin("POST", "/_sim/identity/restore", Some(json!({"huawei_idp": "nodepool-idp"}))).await;
+    assert_eq!(
+        sim.cce_list(&admin_keys.ak, &admin_keys.sk, Some(&admin_keys.token))
+            .await
+            .status,
+        200,
+        "an issued key keeps working after revocation"
+    );
+    sim.admin(
+        "POST",
+        "/_sim/identity/revoke",
+        Some(json!({"huawei_idp": "nodepool-idp"})),
+    )
+    .await;
+    assert_eq!(
+        sim.id_token("nodepool-idp", &good, None).await.status,
+        401,
+        "revoked IdP"
+    );
+    sim.admin(
+        "POST",
+        "/_sim/identity/restore",
+        Some(json!({"huawei_idp": "nodepool-idp"})),
+    )
+    .await;
 
     // After the lifetime: keys and tokens refused.
     tokio::time::sleep(Duration::from_secs_f64(left + 0.5)).await;
     let a = sim.cce_list(&fed.ak, &fed.sk, Some(&fed.token)).await;
     assert_error(&a, 401, "APIG.0301", "CCE, expired key");
     assert!(a.text.contains("expired"), "{}", a.text);
-    let a = sim.send("GET", &format!("/api/v3/projects/{PROJECT}/clusters/{HW_CLUSTER}/nodepools"),
-        &[("X-Auth-Token".into(), scoped)], Vec::new()).await;
+    let a = sim
+        .send(
+            "GET",
+            &format!("/api/v3/projects/{PROJECT}/clusters/{HW_CLUSTER}/nodepools"),
+            &[("X-Auth-Token".into(), scoped)],
+            Vec::new(),
+        )
+        .await;
     assert_error(&a, 401, "APIG.0301", "CCE, expired scoped token");
 
-    assert_eq!(sim.counter("huawei-iam", "CreateTokenWithIdToken", "ok").await, 2);
-    assert_eq!(sim.counter("huawei-iam", "CreateTokenWithIdToken", "unauthorized").await, 5);
-    assert_eq!(sim.counter("huawei-iam", "CreateTokenWithIdToken", "forbidden").await, 1);
-    assert_eq!(sim.counter("huawei-iam", "CreateTemporaryAccessKeyByToken", "ok").await, 1);
-    assert_eq!(sim.counter("huawei-iam", "CreateTemporaryAccessKeyByToken", "unauthorized").await, 1);
-    assert_eq!(sim.counter("huawei-iam", "CreateTemporaryAccessKeyByAgency", "unauthorized").await, 1);
-    assert_eq!(sim.counter("huawei-iam", "CreateTemporaryAccessKeyByAgency", "not_found").await, 1);
-    assert_eq!(sim.counter("huawei-iam", "CreateTemporaryAccessKeyByAgency", "ok").await, 3);
-    assert_eq!(sim.counter("huawei-iam", "CreateTemporaryAccessKeyByAgency", "forbidden").await, 2);
+    assert_eq!(
+        sim.counter("huawei-iam", "CreateTokenWithIdToken", "ok")
+            .await,
+        2
+    );
+    assert_eq!(
+        sim.counter("huawei-iam", "CreateTokenWithIdToken", "unauthorized")
+            .await,
+        5
+    );
+    assert_eq!(
+        sim.counter("huawei-iam", "CreateTokenWithIdToken", "forbidden")
+            .await,
+        1
+    );
+    assert_eq!(
+        sim.counter("huawei-iam", "CreateTemporaryAccessKeyByToken", "ok")
+            .await,
+        1
+    );
+    assert_eq!(
+        sim.counter(
+            "huawei-iam",
+            "CreateTemporaryAccessKeyByToken",
+            "unauthorized"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        sim.counter(
+            "huawei-iam",
+            "CreateTemporaryAccessKeyByAgency",
+            "unauthorized"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        sim.counter(
+            "huawei-iam",
+            "CreateTemporaryAccessKeyByAgency",
+            "not_found"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        sim.counter("huawei-iam", "CreateTemporaryAccessKeyByAgency", "ok")
+            .await,
+        3
+    );
+    assert_eq!(
+        sim.counter(
+            "huawei-iam",
+            "CreateTemporaryAccessKeyByAgency",
+            "forbidden"
+        )
+        .await,
+        2
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -827,22 +1396,66 @@ async fn metadata_services_serve_the_instance_role() {
     let cluster = Cluster::new("md");
     let sim = start(&cluster, 30);
     // Alibaba: IMDSv2 token, role name, credentials.
-    let a = sim.send("PUT", "/latest/api/token",
-        &[("X-aliyun-ecs-metadata-token-ttl-seconds".into(), "60".into())], Vec::new()).await;
+    let a = sim
+        .send(
+            "PUT",
+            "/latest/api/token",
+            &[(
+                "X-aliyun-ecs-metadata-token-ttl-seconds".into(),
+                "60".into(),
+            )],
+            Vec::new(),
+        )
+        .await;
     assert_eq!(a.status, 200, "{}", a.text);
     let token = a.text.clone();
     let with = |t: &str| vec![("X-aliyun-ecs-metadata-token".to_owned(), t.to_owned())];
     let a = sim.send("PUT", "/latest/api/token", &[], Vec::new()).await;
     assert_eq!(a.status, 400, "no TTL");
-    let a = sim.send("GET", "/latest/meta-data/ram/security-credentials/", &[], Vec::new()).await;
+    let a = sim
+        .send(
+            "GET",
+            "/latest/meta-data/ram/security-credentials/",
+            &[],
+            Vec::new(),
+        )
+        .await;
     assert_eq!(a.status, 403, "IMDSv2 required, no token");
-    let a = sim.send("GET", "/latest/meta-data/ram/security-credentials/", &with("bogus"), Vec::new()).await;
+    let a = sim
+        .send(
+            "GET",
+            "/latest/meta-data/ram/security-credentials/",
+            &with("bogus"),
+            Vec::new(),
+        )
+        .await;
     assert_eq!(a.status, 403, "unknown token");
-    let a = sim.send("GET", "/latest/meta-data/ram/security-credentials/", &with(&token), Vec::new()).await;
+    let a = sim
+        .send(
+            "GET",
+            "/latest/meta-data/ram/security-credentials/",
+            &with(&token),
+            Vec::new(),
+        )
+        .await;
     assert_eq!((a.status, a.text.as_str()), (200, "node"));
-    let a = sim.send("GET", "/latest/meta-data/ram/security-credentials/other", &with(&token), Vec::new()).await;
+    let a = sim
+        .send(
+            "GET",
+            "/latest/meta-data/ram/security-credentials/other",
+            &with(&token),
+            Vec::new(),
+        )
+        .await;
     assert_eq!(a.status, 404, "another role");
-    let a = sim.send("GET", "/latest/meta-data/ram/security-credentials/node", &with(&token), Vec::new()).await;
+    let a = sim
+        .send(
+            "GET",
+            "/latest/meta-data/ram/security-credentials/node",
+            &with(&token),
+            Vec::new(),
+        )
+        .await;
     assert_eq!(a.status, 200, "{}", a.text);
     assert_eq!(a.body["Code"], "Success");
     let left = seconds_left(a.body["Expiration"].as_str().unwrap());
@@ -855,15 +1468,33 @@ async fn metadata_services_serve_the_instance_role() {
     assert_eq!(sim.ack_list(&t.ak, &t.sk, Some(&t.token)).await.status, 200);
 
     // Huawei: metadata token, security key of the instance's agency.
-    let a = sim.send("PUT", "/meta-data/latest/api/token",
-        &[("X-Metadata-Token-Ttl-Seconds".into(), "60".into())], Vec::new()).await;
+    let a = sim
+        .send(
+            "PUT",
+            "/meta-data/latest/api/token",
+            &[("X-Metadata-Token-Ttl-Seconds".into(), "60".into())],
+            Vec::new(),
+        )
+        .await;
     assert_eq!(a.status, 200, "{}", a.text);
     let hw_token = a.text.clone();
-    let a = sim.send("GET", "/openstack/latest/securitykey", &[], Vec::new()).await;
+    let a = sim
+        .send("GET", "/openstack/latest/securitykey", &[], Vec::new())
+        .await;
     assert_eq!(a.status, 401, "token required");
-    assert!(!a.text.contains("Agency"), "a missing token is not a missing agency: {}", a.text);
-    let a = sim.send("GET", "/openstack/latest/securitykey",
-        &[("X-Metadata-Token".into(), hw_token.clone())], Vec::new()).await;
+    assert!(
+        !a.text.contains("Agency"),
+        "a missing token is not a missing agency: {}",
+        a.text
+    );
+    let a = sim
+        .send(
+            "GET",
+            "/openstack/latest/securitykey",
+            &[("X-Metadata-Token".into(), hw_token.clone())],
+            Vec::new(),
+        )
+        .await;
     assert_eq!(a.status, 200, "{}", a.text);
     let c = &a.body["credential"];
     let hw = Temp {
@@ -871,26 +1502,76 @@ async fn metadata_services_serve_the_instance_role() {
         sk: c["secret"].as_str().unwrap().into(),
         token: c["securitytoken"].as_str().unwrap().into(),
     };
-    assert_eq!(sim.cce_list(&hw.ak, &hw.sk, Some(&hw.token)).await.status, 200);
+    assert_eq!(
+        sim.cce_list(&hw.ak, &hw.sk, Some(&hw.token)).await.status,
+        200
+    );
 
     // Revoked instance entries: no credentials.
-    sim.admin("POST", "/_sim/identity/revoke", Some(json!({"alibaba_role": role("node")}))).await;
-    let a = sim.send("GET", "/latest/meta-data/ram/security-credentials/node", &with(&token), Vec::new()).await;
+    sim.admin(
+        "POST",
+        "/_sim/identity/revoke",
+        Some(json!({"alibaba_role": role("node")})),
+    )
+    .await;
+    let a = sim
+        .send(
+            "GET",
+            "/latest/meta-data/ram/security-credentials/node",
+            &with(&token),
+            Vec::new(),
+        )
+        .await;
     assert_eq!(a.status, 404);
-    sim.admin("POST", "/_sim/identity/revoke", Some(json!({"huawei_agency": "other-domain/cce-operator"}))).await;
-    let a = sim.send("GET", "/openstack/latest/securitykey",
-        &[("X-Metadata-Token".into(), hw_token)], Vec::new()).await;
+    sim.admin(
+        "POST",
+        "/_sim/identity/revoke",
+        Some(json!({"huawei_agency": "other-domain/cce-operator"})),
+    )
+    .await;
+    let a = sim
+        .send(
+            "GET",
+            "/openstack/latest/securitykey",
+            &[("X-Metadata-Token".into(), hw_token)],
+            Vec::new(),
+        )
+        .await;
     assert_eq!(a.status, 401);
-    assert!(a.text.contains("Please configure Cloud Service Agency first"), "{}", a.text);
+    assert!(
+        a.text
+            .contains("Please configure Cloud Service Agency first"),
+        "{}",
+        a.text
+    );
 
-    assert_eq!(sim.counter("alibaba-metadata", "GetRamRoleCredentials", "ok").await, 1);
-    assert_eq!(sim.counter("alibaba-metadata", "ListRamRoles", "forbidden").await, 2);
-    assert_eq!(sim.counter("huawei-metadata", "GetSecurityKey", "ok").await, 1);
-    assert_eq!(sim.counter("huawei-metadata", "GetSecurityKey", "unauthorized").await, 2);
+    assert_eq!(
+        sim.counter("alibaba-metadata", "GetRamRoleCredentials", "ok")
+            .await,
+        1
+    );
+    assert_eq!(
+        sim.counter("alibaba-metadata", "ListRamRoles", "forbidden")
+            .await,
+        2
+    );
+    assert_eq!(
+        sim.counter("huawei-metadata", "GetSecurityKey", "ok").await,
+        1
+    );
+    assert_eq!(
+        sim.counter("huawei-metadata", "GetSecurityKey", "unauthorized")
+            .await,
+        2
+    );
     // Admin reset forgets issued credentials.
     sim.admin("POST", "/_sim/reset", None).await;
-    assert_error(&sim.ack_list(&t.ak, &t.sk, Some(&t.token)).await, 404,
-        "InvalidAccessKeyId.NotFound", "key forgotten by reset");
+    assert_error(
+        &sim.ack_list(&t.ak, &t.sk, Some(&t.token)).await,
+        404,
+        "InvalidAccessKeyId.NotFound",
+        "key forgotten by reset",
+    );
 }
 
 #[test]
@@ -936,5 +1617,9 @@ fn official_credential_libraries() {
         started.elapsed()
     );
     assert!(stdout.contains("checks passed"), "{stdout}");
-    eprintln!("interop_identity.py: {} in {:?}", stdout.trim(), started.elapsed());
+    eprintln!(
+        "interop_identity.py: {} in {:?}",
+        stdout.trim(),
+        started.elapsed()
+    );
 }

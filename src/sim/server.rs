@@ -14,9 +14,9 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::config::{FaultSpec, Faults};
+use super::identity::{self, Cloud};
 use super::model::{now_ms, random_hex};
 use super::state::{Bucket, Ctx, Reply, Sim, lock};
-use super::identity::{self, Cloud};
 use super::{alibaba, huawei};
 use crate::cloud::sign::{ReceivedRequest, VerifyError, percent_decode};
 
@@ -132,7 +132,9 @@ async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Response {
         huawei_request(&sim, &req, &segments).await
     } else if path.starts_with("/clusters/") || path.starts_with("/tasks/") {
         alibaba_request(&sim, &req, &segments).await
-    } else if let Some(resp) = identity::serve(&sim, method, &parts.uri, &parts.headers, &body).await {
+    } else if let Some(resp) =
+        identity::serve(&sim, method, &parts.uri, &parts.headers, &body).await
+    {
         resp
     } else {
         json_response(
@@ -279,18 +281,17 @@ impl Sim {
         let account = if req.headers.contains_key("authorization") {
             let secret_for = |ak: &str| self.key_secret(Cloud::Huawei, ak);
             let v = verify_with(req, huawei_verify, &secret_for, self.max_skew).map_err(|e| {
-                    deny(match &e {
-                        VerifyError::UnknownAccessKey(ak) => {
-                            format!("ak {ak} not exist")
-                        }
-                        VerifyError::SignatureMismatch => "verify aksk signature fail".into(),
-                        VerifyError::DateOutsideWindow { .. }
-                        | VerifyError::MalformedDate { .. } => {
-                            "x-sdk-date expired or invalid".into()
-                        }
-                        other => format!("{} ({})", other.reason(), other),
-                    })
-                })?;
+                deny(match &e {
+                    VerifyError::UnknownAccessKey(ak) => {
+                        format!("ak {ak} not exist")
+                    }
+                    VerifyError::SignatureMismatch => "verify aksk signature fail".into(),
+                    VerifyError::DateOutsideWindow { .. } | VerifyError::MalformedDate { .. } => {
+                        "x-sdk-date expired or invalid".into()
+                    }
+                    other => format!("{} ({})", other.reason(), other),
+                })
+            })?;
             if header_project != Some(project) {
                 return Err(deny(format!(
                     "the X-Project-Id header {header_project:?} does not match project {project} in the path"
@@ -298,7 +299,12 @@ impl Sim {
             }
             // Temporary keys act as their role's account and need their live security token.
             self.account_of_key(Cloud::Huawei, &v.access_key, req.header("x-security-token"))
-                .map_err(|r| deny(format!("the security token is {}", identity::refusal_word(r))))?
+                .map_err(|r| {
+                    deny(format!(
+                        "the security token is {}",
+                        identity::refusal_word(r)
+                    ))
+                })?
         } else if let Some(token) = req.header("x-auth-token") {
             let issued = self.issued_iam_token(token);
             let scope = match (self.huawei_tokens.get(token), &issued) {
@@ -329,39 +335,37 @@ impl Sim {
     fn alibaba_auth(&self, req: &Incoming<'_>) -> Result<String, Reply> {
         let secret_for = |ak: &str| self.key_secret(Cloud::Alibaba, ak);
         let v =
-            verify_with(req, alibaba_verify, &secret_for, self.max_skew).map_err(|e| {
-                match &e {
-                    VerifyError::UnknownAccessKey(_) => alibaba::error(
-                        404,
-                        "InvalidAccessKeyId.NotFound",
-                        "Specified access key is not found.",
-                    ),
-                    VerifyError::SignatureMismatch | VerifyError::PayloadHashMismatch => {
-                        alibaba::error(
-                            400,
-                            "SignatureDoesNotMatch",
-                            "Specified signature is not matched with our calculation.",
-                        )
-                    }
-                    VerifyError::DateOutsideWindow { .. } => alibaba::error(
+            verify_with(req, alibaba_verify, &secret_for, self.max_skew).map_err(|e| match &e {
+                VerifyError::UnknownAccessKey(_) => alibaba::error(
+                    404,
+                    "InvalidAccessKeyId.NotFound",
+                    "Specified access key is not found.",
+                ),
+                VerifyError::SignatureMismatch | VerifyError::PayloadHashMismatch => {
+                    alibaba::error(
                         400,
-                        "InvalidTimeStamp.Expired",
-                        "Specified time stamp or date value is expired.",
-                    ),
-                    VerifyError::MalformedDate { .. } => alibaba::error(
-                        400,
-                        "InvalidTimeStamp.Format",
-                        "Specified time stamp or date value is not well formatted.",
-                    ),
-                    other => alibaba::error(
-                        400,
-                        "IncompleteSignature",
-                        format!(
-                            "The request signature does not conform to Aliyun standards: {}",
-                            other.reason()
-                        ),
-                    ),
+                        "SignatureDoesNotMatch",
+                        "Specified signature is not matched with our calculation.",
+                    )
                 }
+                VerifyError::DateOutsideWindow { .. } => alibaba::error(
+                    400,
+                    "InvalidTimeStamp.Expired",
+                    "Specified time stamp or date value is expired.",
+                ),
+                VerifyError::MalformedDate { .. } => alibaba::error(
+                    400,
+                    "InvalidTimeStamp.Format",
+                    "Specified time stamp or date value is not well formatted.",
+                ),
+                other => alibaba::error(
+                    400,
+                    "IncompleteSignature",
+                    format!(
+                        "The request signature does not conform to Aliyun standards: {}",
+                        other.reason()
+                    ),
+                ),
             })?;
         if let Some(nonce) = v.nonce {
             let now = now_ms();
@@ -385,11 +389,15 @@ impl Sim {
             n.order.push_back((now, nonce));
         }
         // Temporary keys act as their role's account and need their live security token.
-        self.account_of_key(Cloud::Alibaba, &v.access_key, req.header("x-acs-security-token"))
-            .map_err(|r| {
-                let (code, message) = identity::alibaba_sts::refusal_code(r);
-                alibaba::error(400, code, message)
-            })
+        self.account_of_key(
+            Cloud::Alibaba,
+            &v.access_key,
+            req.header("x-acs-security-token"),
+        )
+        .map_err(|r| {
+            let (code, message) = identity::alibaba_sts::refusal_code(r);
+            alibaba::error(400, code, message)
+        })
     }
 
     /// Runs a create like [`Sim::ctx_run`]; when the create is accepted and a lost answer is

@@ -80,8 +80,9 @@ pub fn rpc_string_to_sign(method: &str, params: &[(String, String)]) -> String {
 
 /// Signs like an RPC client (used by tests and by the verifier).
 pub fn rpc_signature(secret: &SecretString, string_to_sign: &str) -> String {
-    let mut mac = <Hmac<Sha1> as Mac>::new_from_slice(format!("{}&", secret.expose_secret()).as_bytes())
-        .expect("HMAC accepts keys of any length");
+    let mut mac =
+        <Hmac<Sha1> as Mac>::new_from_slice(format!("{}&", secret.expose_secret()).as_bytes())
+            .expect("HMAC accepts keys of any length");
     mac.update(string_to_sign.as_bytes());
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
@@ -90,8 +91,9 @@ fn signature_matches(secret: &SecretString, string_to_sign: &str, given: &str) -
     let Ok(given) = base64::engine::general_purpose::STANDARD.decode(given) else {
         return false;
     };
-    let mut mac = <Hmac<Sha1> as Mac>::new_from_slice(format!("{}&", secret.expose_secret()).as_bytes())
-        .expect("HMAC accepts keys of any length");
+    let mut mac =
+        <Hmac<Sha1> as Mac>::new_from_slice(format!("{}&", secret.expose_secret()).as_bytes())
+            .expect("HMAC accepts keys of any length");
     mac.update(string_to_sign.as_bytes());
     mac.verify_slice(&given).is_ok()
 }
@@ -410,7 +412,10 @@ fn assume_role(sim: &Sim, method: &str, params: &[(String, String)], request_id:
             ));
         }
         let nonce = required(params, "SignatureNonce", request_id)?;
-        if !sim.identity.use_nonce(nonce, now, skew_ms.saturating_mul(2)) {
+        if !sim
+            .identity
+            .use_nonce(nonce, now, skew_ms.saturating_mul(2))
+        {
             return Err(error(
                 400,
                 request_id,
@@ -439,7 +444,9 @@ fn assume_role(sim: &Sim, method: &str, params: &[(String, String)], request_id:
         };
         if !trusted
             || !external_ok
-            || sim.identity.is_revoked(&format!("alibaba_role:{}", role.arn))
+            || sim
+                .identity
+                .is_revoked(&format!("alibaba_role:{}", role.arn))
         {
             return Err(no_permission(request_id));
         }
@@ -451,7 +458,10 @@ fn assume_role(sim: &Sim, method: &str, params: &[(String, String)], request_id:
 /// The answer for a refused temporary key (STS and ACK use the same codes).
 pub fn refusal_code(r: Refusal) -> (&'static str, &'static str) {
     match r {
-        Refusal::Missing => ("MissingSecurityToken", "SecurityToken is mandatory for this action."),
+        Refusal::Missing => (
+            "MissingSecurityToken",
+            "SecurityToken is mandatory for this action.",
+        ),
         Refusal::Mismatch => (
             "InvalidSecurityToken.MismatchWithAccessKey",
             "Specified SecurityToken mismatch with the AccessKey.",
@@ -509,8 +519,16 @@ mod tests {
         );
         let secret = SecretString::from("secret".to_owned());
         assert_eq!(rpc_signature(&secret, &sts), "5fMKQYPenD1nemEbs/mROjwCjZc=");
-        assert!(signature_matches(&secret, &sts, "5fMKQYPenD1nemEbs/mROjwCjZc="));
-        assert!(!signature_matches(&SecretString::from("other".to_owned()), &sts, "5fMKQYPenD1nemEbs/mROjwCjZc="));
+        assert!(signature_matches(
+            &secret,
+            &sts,
+            "5fMKQYPenD1nemEbs/mROjwCjZc="
+        ));
+        assert!(!signature_matches(
+            &SecretString::from("other".to_owned()),
+            &sts,
+            "5fMKQYPenD1nemEbs/mROjwCjZc="
+        ));
         assert!(!signature_matches(&secret, &sts, "not base64!"));
     }
 }

@@ -29,19 +29,20 @@ pub fn error(status: u16, message: impl Into<String>) -> Answer {
 /// Serves one IAM call; returns the operation name (for counters) and the answer.
 pub async fn handle(sim: &Sim, req: &Request<'_>) -> (&'static str, Answer) {
     let mut answer = match (req.method, req.path.trim_end_matches('/')) {
-        ("POST", "/v3.0/OS-AUTH/id-token/tokens") => {
-            ("CreateTokenWithIdToken", token_with_id_token(sim, req).await)
-        }
+        ("POST", "/v3.0/OS-AUTH/id-token/tokens") => (
+            "CreateTokenWithIdToken",
+            token_with_id_token(sim, req).await,
+        ),
         ("POST", "/v3.0/OS-CREDENTIAL/securitytokens") => security_tokens(sim, req),
         _ => (
             "Unknown",
-            error(404, "The API does not exist or has not been published in the environment"),
+            error(
+                404,
+                "The API does not exist or has not been published in the environment",
+            ),
         ),
     };
-    answer
-        .1
-        .headers
-        .push(("X-IAM-Trace-Id", random_hex(32)));
+    answer.1.headers.push(("X-IAM-Trace-Id", random_hex(32)));
     answer
 }
 
@@ -68,11 +69,18 @@ async fn token_with_id_token(sim: &Sim, req: &Request<'_>) -> Answer {
             .iter()
             .find(|i| i.id == idp_id)
             .filter(|i| !ident.is_revoked(&format!("huawei_idp:{}", i.id)))
-            .ok_or_else(|| error(401, format!("The identity provider {idp_id} does not exist or is disabled.")))?;
-        let verifier = ident
-            .oidc
-            .as_ref()
-            .ok_or_else(|| error(401, "The identity provider has no OpenID Connect configuration."))?;
+            .ok_or_else(|| {
+                error(
+                    401,
+                    format!("The identity provider {idp_id} does not exist or is disabled."),
+                )
+            })?;
+        let verifier = ident.oidc.as_ref().ok_or_else(|| {
+            error(
+                401,
+                "The identity provider has no OpenID Connect configuration.",
+            )
+        })?;
         let claims = verifier
             .verify(id_token, std::slice::from_ref(&idp.audience))
             .await
@@ -91,10 +99,19 @@ async fn token_with_id_token(sim: &Sim, req: &Request<'_>) -> Answer {
                 .ok_or_else(|| error(400, "scope.project needs id or name."))?;
             (
                 Some(p.to_owned()),
-                Some(("project", json!({"id": p, "name": p, "domain": {"id": idp.domain_id, "name": idp.domain_name}}))),
+                Some((
+                    "project",
+                    json!({"id": p, "name": p, "domain": {"id": idp.domain_id, "name": idp.domain_name}}),
+                )),
             )
         } else if scope["domain"].is_object() {
-            (None, Some(("domain", json!({"id": idp.domain_id, "name": idp.domain_name}))))
+            (
+                None,
+                Some((
+                    "domain",
+                    json!({"id": idp.domain_id, "name": idp.domain_name}),
+                )),
+            )
         } else {
             (None, None)
         };
@@ -165,7 +182,10 @@ fn security_tokens(sim: &Sim, req: &Request<'_>) -> (&'static str, Answer) {
         ),
         _ => (
             "CreateTemporaryAccessKeyByToken",
-            error(400, "auth.identity.methods must be [\"token\"] or [\"assume_role\"]."),
+            error(
+                400,
+                "auth.identity.methods must be [\"token\"] or [\"assume_role\"].",
+            ),
         ),
     }
 }
@@ -193,7 +213,10 @@ fn token_caller(sim: &Sim, text: &str) -> Result<String, Answer> {
         .iam_token(text, now_ms())
         .ok_or_else(|| error(401, "The token is invalid or has expired."))?;
     if ident.is_revoked(&format!("huawei_idp:{}", t.idp)) {
-        return Err(error(401, "The token is invalid: its identity provider is disabled."));
+        return Err(error(
+            401,
+            "The token is invalid: its identity provider is disabled.",
+        ));
     }
     Ok(format!("idp:{}", t.idp))
 }
@@ -204,14 +227,24 @@ fn by_token(sim: &Sim, req: &Request<'_>, token: &Value, duration: Option<u64>) 
         .filter(|s| !s.is_empty())
         .or_else(|| req.header("x-auth-token"));
     let Some(text) = text else {
-        return error(401, "The request you have made requires authentication: no token.");
+        return error(
+            401,
+            "The request you have made requires authentication: no token.",
+        );
     };
     let caller = match token_caller(sim, text) {
         Ok(c) => c,
         Err(a) => return a,
     };
     let idp_id = caller.trim_start_matches("idp:");
-    let Some(idp) = sim.identity.config.huawei.idps.iter().find(|i| i.id == idp_id) else {
+    let Some(idp) = sim
+        .identity
+        .config
+        .huawei
+        .idps
+        .iter()
+        .find(|i| i.id == idp_id)
+    else {
         return error(401, "The token is invalid or has expired.");
     };
     credential(sim, caller.clone(), idp.account.clone(), duration)
@@ -248,17 +281,22 @@ fn signed_caller(sim: &Sim, req: &Request<'_>) -> Result<String, Answer> {
             .cloned()
             .or_else(|| sim.identity.secret(Cloud::Huawei, ak))
     };
-    let v = crate::cloud::huawei::sign::verify(&received, &lookup, jiff::Timestamp::now(), sim.max_skew)
-        .map_err(|e| {
-            error(
-                401,
-                match e {
-                    VerifyError::UnknownAccessKey(_) => "The access key does not exist.".to_owned(),
-                    VerifyError::SignatureMismatch => "The signature does not match.".to_owned(),
-                    other => format!("The request signature is invalid: {}.", other.reason()),
-                },
-            )
-        })?;
+    let v = crate::cloud::huawei::sign::verify(
+        &received,
+        &lookup,
+        jiff::Timestamp::now(),
+        sim.max_skew,
+    )
+    .map_err(|e| {
+        error(
+            401,
+            match e {
+                VerifyError::UnknownAccessKey(_) => "The access key does not exist.".to_owned(),
+                VerifyError::SignatureMismatch => "The signature does not match.".to_owned(),
+                other => format!("The request signature is invalid: {}.", other.reason()),
+            },
+        )
+    })?;
     match sim.identity.check_temporary(
         Cloud::Huawei,
         &v.access_key,
@@ -285,15 +323,23 @@ fn by_agency(sim: &Sim, req: &Request<'_>, assume: &Value, duration: Option<u64>
         } else if req.headers.contains_key("authorization") {
             signed_caller(sim, req)?
         } else {
-            return Err(error(401, "The request you have made requires authentication."));
+            return Err(error(
+                401,
+                "The request you have made requires authentication.",
+            ));
         };
         if assume["agency_name"].as_str().is_none()
             || (assume["domain_name"].as_str().is_none() && assume["domain_id"].as_str().is_none())
         {
-            return Err(error(400, "assume_role needs agency_name and domain_name or domain_id."));
+            return Err(error(
+                400,
+                "assume_role needs agency_name and domain_name or domain_id.",
+            ));
         }
         let agency = agency(sim, assume).ok_or_else(|| error(404, "The agency does not exist."))?;
-        if sim.identity.is_revoked(&format!("huawei_agency:{}", agency.key()))
+        if sim
+            .identity
+            .is_revoked(&format!("huawei_agency:{}", agency.key()))
             || !agency.trusted_principals.iter().any(|p| p == &caller)
         {
             return Err(error(403, "You are not allowed to assume this agency."));

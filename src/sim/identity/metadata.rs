@@ -29,10 +29,16 @@ pub fn alibaba(sim: &Sim, req: &Request<'_>) -> (&'static str, Answer) {
             return ("GetMetadataToken", Answer::text(405, "Method Not Allowed"));
         }
         return match ttl(req, "x-aliyun-ecs-metadata-token-ttl-seconds") {
-            Some(t) => ("GetMetadataToken", Answer::text(200, ident.issue_metadata_token(t))),
+            Some(t) => (
+                "GetMetadataToken",
+                Answer::text(200, ident.issue_metadata_token(t)),
+            ),
             None => (
                 "GetMetadataToken",
-                Answer::text(400, "X-aliyun-ecs-metadata-token-ttl-seconds must be 1-21600"),
+                Answer::text(
+                    400,
+                    "X-aliyun-ecs-metadata-token-ttl-seconds must be 1-21600",
+                ),
             ),
         };
     }
@@ -103,7 +109,10 @@ pub fn huawei(sim: &Sim, req: &Request<'_>) -> (&'static str, Answer) {
                 return ("GetMetadataToken", Answer::text(405, "Method Not Allowed"));
             }
             match ttl(req, "x-metadata-token-ttl-seconds") {
-                Some(t) => ("GetMetadataToken", Answer::text(200, ident.issue_metadata_token(t))),
+                Some(t) => (
+                    "GetMetadataToken",
+                    Answer::text(200, ident.issue_metadata_token(t)),
+                ),
                 None => (
                     "GetMetadataToken",
                     Answer::text(400, "X-Metadata-Token-Ttl-Seconds must be 1-21600"),
@@ -120,7 +129,13 @@ pub fn huawei(sim: &Sim, req: &Request<'_>) -> (&'static str, Answer) {
                 None => !ident.config.instance.huawei_metadata_token_required,
             };
             if !token_ok {
-                return (op, Answer::text(401, "Unauthorized: the metadata token is missing or invalid"));
+                return (
+                    op,
+                    Answer::text(
+                        401,
+                        "Unauthorized: the metadata token is missing or invalid",
+                    ),
+                );
             }
             let agency = ident
                 .config
@@ -130,7 +145,10 @@ pub fn huawei(sim: &Sim, req: &Request<'_>) -> (&'static str, Answer) {
                 .and_then(|k| ident.config.huawei.agencies.iter().find(|a| a.key() == k))
                 .filter(|a| !ident.is_revoked(&format!("huawei_agency:{}", a.key())));
             let Some(agency) = agency else {
-                return (op, Answer::text(401, "Please configure Cloud Service Agency first"));
+                return (
+                    op,
+                    Answer::text(401, "Please configure Cloud Service Agency first"),
+                );
             };
             let expires = ident.expiry(now, None);
             let (ak, key) = ident.issue_key(

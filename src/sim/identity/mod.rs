@@ -200,7 +200,10 @@ impl IdentityScenario {
         let ali = &self.alibaba;
         for role in &ali.roles {
             if !role.arn.starts_with("acs:ram::") || !role.arn.contains(":role/") {
-                return Err(format!("role {:?} is not acs:ram::<uid>:role/<name>", role.arn));
+                return Err(format!(
+                    "role {:?} is not acs:ram::<uid>:role/<name>",
+                    role.arn
+                ));
             }
             if let Some(p) = &role.oidc_provider
                 && !ali.oidc_providers.iter().any(|x| &x.arn == p)
@@ -228,7 +231,10 @@ impl IdentityScenario {
                     _ => false,
                 };
                 if !known {
-                    return Err(format!("agency {} trusts unknown principal {p:?}", agency.key()));
+                    return Err(format!(
+                        "agency {} trusts unknown principal {p:?}",
+                        agency.key()
+                    ));
                 }
             }
         }
@@ -519,9 +525,7 @@ impl Identity {
         match entry.split_once(':') {
             Some(("alibaba_role", arn)) => self.config.alibaba.roles.iter().any(|r| r.arn == arn),
             Some(("huawei_idp", id)) => self.config.huawei.idps.iter().any(|i| i.id == id),
-            Some(("huawei_agency", k)) => {
-                self.config.huawei.agencies.iter().any(|a| a.key() == k)
-            }
+            Some(("huawei_agency", k)) => self.config.huawei.agencies.iter().any(|a| a.key() == k),
             _ => false,
         }
     }
@@ -737,7 +741,13 @@ impl Sim {
 }
 
 /// Serves an identity request, or `None` when the path is not one of the identity services.
-pub async fn serve(sim: &Sim, method: &str, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Option<Response> {
+pub async fn serve(
+    sim: &Sim,
+    method: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Option<Response> {
     let path = uri.path();
     let req = Request {
         method,
@@ -781,7 +791,8 @@ pub fn form_pairs(text: &str) -> Vec<(String, String)> {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            let d = |s: &str| String::from_utf8_lossy(&crate::cloud::sign::form_decode(s)).into_owned();
+            let d =
+                |s: &str| String::from_utf8_lossy(&crate::cloud::sign::form_decode(s)).into_owned();
             (d(k), d(v))
         })
         .collect()
@@ -825,7 +836,10 @@ mod tests {
         let token = key.token.expose_secret().to_owned();
         assert!(id.secret(Cloud::Alibaba, &ak).is_some());
         assert!(id.secret(Cloud::Huawei, &ak).is_none());
-        assert_eq!(id.check_temporary(Cloud::Alibaba, "other", Some(&token), now), None);
+        assert_eq!(
+            id.check_temporary(Cloud::Alibaba, "other", Some(&token), now),
+            None
+        );
         assert_eq!(
             id.check_temporary(Cloud::Alibaba, &ak, None, now),
             Some(Err(Refusal::Missing))
@@ -860,10 +874,22 @@ alibaba:
 "#;
         let cfg: IdentityScenario = serde_yaml::from_str(yaml).unwrap();
         let id = Identity::new(cfg).unwrap();
-        assert_eq!(id.admin_revoke(br#"{"alibaba_role":"acs:ram::1:role/b"}"#, true).0, 404);
-        assert_eq!(id.admin_revoke(br#"{"alibaba_role":"acs:ram::1:role/a"}"#, true).0, 200);
+        assert_eq!(
+            id.admin_revoke(br#"{"alibaba_role":"acs:ram::1:role/b"}"#, true)
+                .0,
+            404
+        );
+        assert_eq!(
+            id.admin_revoke(br#"{"alibaba_role":"acs:ram::1:role/a"}"#, true)
+                .0,
+            200
+        );
         assert!(id.is_revoked("alibaba_role:acs:ram::1:role/a"));
-        assert_eq!(id.admin_revoke(br#"{"alibaba_role":"acs:ram::1:role/a"}"#, false).0, 200);
+        assert_eq!(
+            id.admin_revoke(br#"{"alibaba_role":"acs:ram::1:role/a"}"#, false)
+                .0,
+            200
+        );
         assert!(!id.is_revoked("alibaba_role:acs:ram::1:role/a"));
     }
 

@@ -195,7 +195,10 @@ impl Verifier {
         let c = data.claims;
         let audiences = match &c["aud"] {
             Value::String(s) => vec![s.clone()],
-            Value::Array(a) => a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            Value::Array(a) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
             _ => Vec::new(),
         };
         Ok(Claims {

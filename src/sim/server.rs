@@ -279,19 +279,21 @@ impl Sim {
         };
         let header_project = req.header("x-project-id");
         let account = if req.headers.contains_key("authorization") {
-            let secret_for = |ak: &str| self.key_secret(Cloud::Huawei, ak);
-            let v = verify_with(req, huawei_verify, &secret_for, self.max_skew).map_err(|e| {
-                deny(match &e {
-                    VerifyError::UnknownAccessKey(ak) => {
-                        format!("ak {ak} not exist")
-                    }
-                    VerifyError::SignatureMismatch => "verify aksk signature fail".into(),
-                    VerifyError::DateOutsideWindow { .. } | VerifyError::MalformedDate { .. } => {
-                        "x-sdk-date expired or invalid".into()
-                    }
-                    other => format!("{} ({})", other.reason(), other),
-                })
-            })?;
+            let v = verify_with(req, huawei_verify, &self.huawei_keys(), self.max_skew).map_err(
+                |e| {
+                    deny(match &e {
+                        VerifyError::UnknownAccessKey(ak) => {
+                            format!("ak {ak} not exist")
+                        }
+                        VerifyError::SignatureMismatch => "verify aksk signature fail".into(),
+                        VerifyError::DateOutsideWindow { .. }
+                        | VerifyError::MalformedDate { .. } => {
+                            "x-sdk-date expired or invalid".into()
+                        }
+                        other => format!("{} ({})", other.reason(), other),
+                    })
+                },
+            )?;
             if header_project != Some(project) {
                 return Err(deny(format!(
                     "the X-Project-Id header {header_project:?} does not match project {project} in the path"
@@ -333,39 +335,40 @@ impl Sim {
     }
 
     fn alibaba_auth(&self, req: &Incoming<'_>) -> Result<String, Reply> {
-        let secret_for = |ak: &str| self.key_secret(Cloud::Alibaba, ak);
         let v =
-            verify_with(req, alibaba_verify, &secret_for, self.max_skew).map_err(|e| match &e {
-                VerifyError::UnknownAccessKey(_) => alibaba::error(
-                    404,
-                    "InvalidAccessKeyId.NotFound",
-                    "Specified access key is not found.",
-                ),
-                VerifyError::SignatureMismatch | VerifyError::PayloadHashMismatch => {
-                    alibaba::error(
-                        400,
-                        "SignatureDoesNotMatch",
-                        "Specified signature is not matched with our calculation.",
-                    )
-                }
-                VerifyError::DateOutsideWindow { .. } => alibaba::error(
-                    400,
-                    "InvalidTimeStamp.Expired",
-                    "Specified time stamp or date value is expired.",
-                ),
-                VerifyError::MalformedDate { .. } => alibaba::error(
-                    400,
-                    "InvalidTimeStamp.Format",
-                    "Specified time stamp or date value is not well formatted.",
-                ),
-                other => alibaba::error(
-                    400,
-                    "IncompleteSignature",
-                    format!(
-                        "The request signature does not conform to Aliyun standards: {}",
-                        other.reason()
+            verify_with(req, alibaba_verify, &self.alibaba_keys(), self.max_skew).map_err(|e| {
+                match &e {
+                    VerifyError::UnknownAccessKey(_) => alibaba::error(
+                        404,
+                        "InvalidAccessKeyId.NotFound",
+                        "Specified access key is not found.",
                     ),
-                ),
+                    VerifyError::SignatureMismatch | VerifyError::PayloadHashMismatch => {
+                        alibaba::error(
+                            400,
+                            "SignatureDoesNotMatch",
+                            "Specified signature is not matched with our calculation.",
+                        )
+                    }
+                    VerifyError::DateOutsideWindow { .. } => alibaba::error(
+                        400,
+                        "InvalidTimeStamp.Expired",
+                        "Specified time stamp or date value is expired.",
+                    ),
+                    VerifyError::MalformedDate { .. } => alibaba::error(
+                        400,
+                        "InvalidTimeStamp.Format",
+                        "Specified time stamp or date value is not well formatted.",
+                    ),
+                    other => alibaba::error(
+                        400,
+                        "IncompleteSignature",
+                        format!(
+                            "The request signature does not conform to Aliyun standards: {}",
+                            other.reason()
+                        ),
+                    ),
+                }
             })?;
         if let Some(nonce) = v.nonce {
             let now = now_ms();

@@ -697,6 +697,16 @@ impl Sim {
             .or_else(|| self.identity.secret(cloud, access_key))
     }
 
+    /// The Huawei key lookup for the signature verifier: accounts and temporary keys.
+    pub(super) fn huawei_keys(&self) -> impl Fn(&str) -> Option<SecretString> + '_ {
+        move |ak| self.key_secret(Cloud::Huawei, ak)
+    }
+
+    /// The Alibaba key lookup for the signature verifier: accounts and temporary keys.
+    pub(super) fn alibaba_keys(&self) -> impl Fn(&str) -> Option<SecretString> + '_ {
+        move |ak| self.key_secret(Cloud::Alibaba, ak)
+    }
+
     /// The account a verified key acts as: itself for a configured account, the role's /
     /// agency's / IdP's account for a temporary key sent with its live security token.
     pub(super) fn account_of_key(

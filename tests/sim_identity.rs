@@ -397,6 +397,7 @@ impl Sim {
 
     /// `AssumeRole`, signed with (ak, sk) and carrying `token` as SecurityToken when given;
     /// `tamper` changes a parameter after signing.
+    #[allow(clippy::too_many_arguments)]
     async fn assume_role(
         &self,
         ak: &str,
@@ -492,6 +493,7 @@ impl Sim {
     }
 
     /// A Huawei request signed with SDK-HMAC-SHA256, with `token` in `X-Security-Token`.
+    #[allow(clippy::too_many_arguments)]
     async fn huawei_signed(
         &self,
         ak: &str,
@@ -932,6 +934,62 @@ async fn alibaba_sts_and_ack_with_temporary_keys() {
         "another key's token",
     );
 
+    // The same calls as a form POST (how other clients send them); the RPC signature then
+    // covers the method POST.
+    let form = |pairs: &[(String, String)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", uri_encode(k.as_bytes()), uri_encode(v.as_bytes())))
+            .collect::<Vec<_>>()
+            .join("&")
+            .into_bytes()
+    };
+    let form_header = vec![(
+        "Content-Type".to_owned(),
+        "application/x-www-form-urlencoded".to_owned(),
+    )];
+    let now = Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let oidc_form: Vec<(String, String)> = [
+        ("Action", "AssumeRoleWithOIDC"),
+        ("Format", "JSON"),
+        ("Version", "2015-04-01"),
+        ("Timestamp", now.as_str()),
+        ("RoleArn", role("controller").as_str()),
+        ("OIDCProviderArn", provider().as_str()),
+        ("OIDCToken", good.as_str()),
+        ("RoleSessionName", "sim-form"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let a = sim.send("POST", "/", &form_header, form(&oidc_form)).await;
+    temp_alibaba(&a);
+    let mut signed_form: Vec<(String, String)> = [
+        ("Action", "AssumeRole"),
+        ("Format", "JSON"),
+        ("Version", "2015-04-01"),
+        ("Timestamp", now.as_str()),
+        ("RoleArn", role("target").as_str()),
+        ("RoleSessionName", "sim-form"),
+        ("ExternalId", "ext-123"),
+        ("SignatureMethod", "HMAC-SHA1"),
+        ("SignatureVersion", "1.0"),
+        ("SignatureNonce", "n-form"),
+        ("AccessKeyId", "ali-ak"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let sig = rpc_signature(
+        &SecretString::from("ali-sk".to_owned()),
+        &rpc_string_to_sign("POST", &signed_form),
+    );
+    signed_form.push(("Signature".into(), sig));
+    let a = sim
+        .send("POST", "/", &form_header, form(&signed_form))
+        .await;
+    temp_alibaba(&a);
+
     // The temporary key at ACK.
     assert_eq!(
         sim.ack_list(&t1.ak, &t1.sk, Some(&t1.token)).await.status,
@@ -1057,7 +1115,7 @@ async fn alibaba_sts_and_ack_with_temporary_keys() {
             .await,
         8
     );
-    assert_eq!(sim.counter("alibaba-sts", "AssumeRole", "ok").await, 2);
+    assert_eq!(sim.counter("alibaba-sts", "AssumeRole", "ok").await, 3);
     assert_eq!(
         sim.counter("alibaba-sts", "AssumeRole", "forbidden").await,
         3

@@ -2,7 +2,7 @@
 //! (`POST /v3.0/OS-AUTH/id-token/tokens`), an IAM token for temporary keys, and temporary keys
 //! of an agency (`POST /v3.0/OS-CREDENTIAL/securitytokens`, methods `token` / `assume_role`).
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use super::{Answer, Cloud, HuaweiAgency, IamToken, Refusal, Request, iso_micros};
@@ -275,15 +275,9 @@ fn signed_caller(sim: &Sim, req: &Request<'_>) -> Result<String, Answer> {
         headers: &headers,
         body: req.body,
     };
-    let lookup = |ak: &str| -> Option<SecretString> {
-        sim.huawei_keys
-            .get(ak)
-            .cloned()
-            .or_else(|| sim.identity.secret(Cloud::Huawei, ak))
-    };
     let v = crate::cloud::huawei::sign::verify(
         &received,
-        &lookup,
+        sim.huawei_keys(),
         jiff::Timestamp::now(),
         sim.max_skew,
     )

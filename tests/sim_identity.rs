@@ -1103,7 +1103,7 @@ async fn alibaba_sts_and_ack_with_temporary_keys() {
     // Counters: by operation and outcome.
     assert_eq!(
         sim.counter("alibaba-sts", "AssumeRoleWithOIDC", "ok").await,
-        2
+        3
     );
     assert_eq!(
         sim.counter("alibaba-sts", "AssumeRoleWithOIDC", "forbidden")

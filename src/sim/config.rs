@@ -76,6 +76,16 @@ pub struct Args {
     /// Allowed clock skew of signed requests, in seconds.
     #[arg(long, env = "CLOUDSIM_MAX_SKEW_SECONDS", default_value_t = 900)]
     pub max_skew_seconds: u64,
+    /// The OIDC issuer whose ID tokens the identity services accept (its discovery document and
+    /// JWKS are fetched); overrides the file's `identity.oidc.issuer`.
+    #[arg(long, env = "CLOUDSIM_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    /// PEM CA file for the OIDC issuer's TLS certificate.
+    #[arg(long, env = "CLOUDSIM_OIDC_CA_FILE")]
+    pub oidc_ca_file: Option<PathBuf>,
+    /// Lifetime of issued temporary keys and IAM tokens, in seconds (default 3600).
+    #[arg(long, env = "CLOUDSIM_CREDENTIAL_SECONDS")]
+    pub credential_seconds: Option<u64>,
 }
 
 /// An access key pair.
@@ -241,6 +251,8 @@ pub struct Scenario {
     pub faults: Faults,
     /// Allowed clock skew of signed requests, in seconds (default 900).
     pub max_skew_seconds: Option<u64>,
+    /// The identity services: OIDC issuer, roles, IdPs, agencies, the instance.
+    pub identity: super::identity::IdentityScenario,
 }
 
 /// Splits `PROJECT_ID/CLUSTER_ID`.
@@ -301,6 +313,23 @@ impl Scenario {
         if self.max_skew_seconds.is_none() {
             self.max_skew_seconds = Some(args.max_skew_seconds);
         }
+        if let Some(issuer) = &args.oidc_issuer {
+            let ca_file = self.identity.oidc.take().and_then(|o| o.ca_file);
+            self.identity.oidc = Some(super::identity::OidcIssuer {
+                issuer: issuer.clone(),
+                ca_file,
+            });
+        }
+        if let Some(ca) = &args.oidc_ca_file {
+            match &mut self.identity.oidc {
+                Some(o) => o.ca_file = Some(ca.clone()),
+                None => return Err("--oidc-ca-file needs an OIDC issuer".into()),
+            }
+        }
+        if args.credential_seconds.is_some() {
+            self.identity.credential_seconds = args.credential_seconds;
+        }
+        self.identity.check()?;
         Ok(self)
     }
 }

@@ -7,12 +7,15 @@
 //! * [`store`]: the state and its file; [`state`]: the running simulator's shared state.
 //! * [`server`]: HTTP, authentication, faults, counters and the admin API.
 //! * [`config`]: flags and the YAML scenario file.
+//! * [`identity`]: Alibaba STS, Huawei IAM federation and both metadata services, issuing
+//!   temporary keys that the node-pool APIs accept until they expire.
 
 use std::time::Duration;
 
 pub mod alibaba;
 pub mod config;
 pub mod huawei;
+pub mod identity;
 pub mod model;
 pub mod server;
 pub mod state;
@@ -43,6 +46,17 @@ pub async fn run(args: Args) -> Result<(), String> {
         let _ = out.flush();
     }
     tracing::info!(%addr, "listening");
+    if sim.identity.oidc.is_some() {
+        // Read the issuer's keys now; an issuer not up yet is read again on the first token.
+        let sim = sim.clone();
+        tokio::spawn(async move {
+            if let Some(v) = &sim.identity.oidc
+                && let Err(e) = v.refresh().await
+            {
+                tracing::warn!(issuer = v.issuer(), error = %e, "reading the OIDC issuer's keys");
+            }
+        });
+    }
     let saver = {
         let sim = sim.clone();
         tokio::spawn(async move {

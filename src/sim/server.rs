@@ -14,6 +14,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::config::{FaultSpec, Faults};
+use super::identity::{self, Cloud};
 use super::model::{now_ms, random_hex};
 use super::state::{Bucket, Ctx, Reply, Sim, lock};
 use super::{alibaba, huawei};
@@ -131,6 +132,10 @@ async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Response {
         huawei_request(&sim, &req, &segments).await
     } else if path.starts_with("/clusters/") || path.starts_with("/tasks/") {
         alibaba_request(&sim, &req, &segments).await
+    } else if let Some(resp) =
+        identity::serve(&sim, method, &parts.uri, &parts.headers, &body).await
+    {
+        resp
     } else {
         json_response(
             404,
@@ -167,7 +172,7 @@ type VerifyFn = fn(
 fn verify_with(
     req: &Incoming<'_>,
     verify: VerifyFn,
-    keys: &std::collections::HashMap<String, secrecy::SecretString>,
+    secret_for: &dyn Fn(&str) -> Option<secrecy::SecretString>,
     max_skew: std::time::Duration,
 ) -> Result<crate::cloud::sign::Verified, VerifyError> {
     let headers: Vec<(&str, &[u8])> = req
@@ -182,12 +187,7 @@ fn verify_with(
         headers: &headers,
         body: req.body,
     };
-    verify(
-        &received,
-        &|ak: &str| keys.get(ak).cloned(),
-        Timestamp::now(),
-        max_skew,
-    )
+    verify(&received, secret_for, Timestamp::now(), max_skew)
 }
 
 fn huawei_verify(
@@ -279,8 +279,8 @@ impl Sim {
         };
         let header_project = req.header("x-project-id");
         let account = if req.headers.contains_key("authorization") {
-            let v =
-                verify_with(req, huawei_verify, &self.huawei_keys, self.max_skew).map_err(|e| {
+            let v = verify_with(req, huawei_verify, &self.huawei_keys(), self.max_skew).map_err(
+                |e| {
                     deny(match &e {
                         VerifyError::UnknownAccessKey(ak) => {
                             format!("ak {ak} not exist")
@@ -292,17 +292,30 @@ impl Sim {
                         }
                         other => format!("{} ({})", other.reason(), other),
                     })
-                })?;
+                },
+            )?;
             if header_project != Some(project) {
                 return Err(deny(format!(
                     "the X-Project-Id header {header_project:?} does not match project {project} in the path"
                 )));
             }
-            v.access_key
+            // Temporary keys act as their role's account and need their live security token.
+            self.account_of_key(Cloud::Huawei, &v.access_key, req.header("x-security-token"))
+                .map_err(|r| {
+                    deny(format!(
+                        "the security token is {}",
+                        identity::refusal_word(r)
+                    ))
+                })?
         } else if let Some(token) = req.header("x-auth-token") {
-            match self.huawei_tokens.get(token) {
-                None => return Err(deny("the token is invalid or has expired".into())),
-                Some(Some(scope)) if scope != project => {
+            let issued = self.issued_iam_token(token);
+            let scope = match (self.huawei_tokens.get(token), &issued) {
+                (Some(scope), _) => scope.clone(),
+                (None, Some((project, _))) => Some(project.clone()),
+                (None, None) => return Err(deny("the token is invalid or has expired".into())),
+            };
+            match scope {
+                Some(scope) if scope != project => {
                     return Err(deny(format!(
                         "the token is not scoped to project {project}"
                     )));
@@ -314,7 +327,7 @@ impl Sim {
                     "the X-Project-Id header does not match project {project} in the path"
                 )));
             }
-            token.to_owned()
+            issued.map_or_else(|| token.to_owned(), |(_, account)| account)
         } else {
             return Err(deny("no Authorization or X-Auth-Token header".into()));
         };
@@ -323,7 +336,7 @@ impl Sim {
 
     fn alibaba_auth(&self, req: &Incoming<'_>) -> Result<String, Reply> {
         let v =
-            verify_with(req, alibaba_verify, &self.alibaba_keys, self.max_skew).map_err(|e| {
+            verify_with(req, alibaba_verify, &self.alibaba_keys(), self.max_skew).map_err(|e| {
                 match &e {
                     VerifyError::UnknownAccessKey(_) => alibaba::error(
                         404,
@@ -378,7 +391,16 @@ impl Sim {
             }
             n.order.push_back((now, nonce));
         }
-        Ok(v.access_key)
+        // Temporary keys act as their role's account and need their live security token.
+        self.account_of_key(
+            Cloud::Alibaba,
+            &v.access_key,
+            req.header("x-acs-security-token"),
+        )
+        .map_err(|r| {
+            let (code, message) = identity::alibaba_sts::refusal_code(r);
+            alibaba::error(400, code, message)
+        })
     }
 
     /// Runs a create like [`Sim::ctx_run`]; when the create is accepted and a lost answer is
@@ -587,6 +609,9 @@ fn admin_error(status: u16, msg: impl Into<String>) -> Reply {
 
 /// The admin API (no authentication: it is meant for loopback use).
 fn admin(sim: &Sim, method: &str, path: &str, _query: &str, body: &[u8]) -> Reply {
+    if let Some((status, body)) = identity::admin(sim, method, path.trim_end_matches('/'), body) {
+        return Reply::new(status, body);
+    }
     match (method, path.trim_end_matches('/')) {
         ("GET", "/_sim/health") => Reply::new(200, json!({"ok": true})),
         ("GET", "/_sim/pools") => sim.ctx_run(|store, ctx| {
@@ -674,6 +699,7 @@ fn admin(sim: &Sim, method: &str, path: &str, _query: &str, body: &[u8]) -> Repl
             *lock(&sim.faults) = sim.start_faults.clone();
             lock(&sim.buckets).clear();
             lock(&sim.counters).clear();
+            sim.identity.reset();
             sim.dirty.store(true, Ordering::SeqCst);
             Reply::new(200, json!({"reset": true}))
         }
@@ -686,7 +712,7 @@ fn admin(sim: &Sim, method: &str, path: &str, _query: &str, body: &[u8]) -> Repl
         },
         _ => admin_error(
             404,
-            "admin API: GET health|pools|counters|faults|clusters, PUT faults, POST clusters|reset|save (under /_sim/)",
+            "admin API: GET health|pools|counters|faults|clusters|identity, PUT faults, POST clusters|reset|save|identity/revoke|identity/restore (under /_sim/)",
         ),
     }
 }

@@ -99,6 +99,8 @@ pub struct Sim {
     pub(super) counters: Mutex<BTreeMap<CounterKey, u64>>,
     pub(super) nonces: Mutex<Nonces>,
     pub(super) dirty: AtomicBool,
+    /// The identity services (STS, IAM, metadata) and the credentials they issued.
+    pub(super) identity: super::identity::Identity,
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -153,6 +155,7 @@ impl Sim {
             counters: Mutex::new(BTreeMap::new()),
             nonces: Mutex::new(Nonces::default()),
             dirty: AtomicBool::new(false),
+            identity: super::identity::Identity::new(scenario.identity)?,
         }))
     }
 

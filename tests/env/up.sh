@@ -20,8 +20,22 @@ log() { echo "up.sh: $*" >&2; }
 BIN=$("$ROOT/tests/env/build.sh")
 KUBECTL="$BIN/kubectl --kubeconfig=$KCFG"
 
+# The ServiceAccount issuer's discovery document and JWKS readable without credentials, the
+# documented way (what a cloud's OIDC provider, and the simulator's, fetch).
+bind_discovery() {
+  $KUBECTL apply --server-side --force-conflicts -f - >/dev/null <<'YAML'
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: service-account-issuer-discovery-unauthenticated}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: system:service-account-issuer-discovery}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: Group, name: system:unauthenticated}
+YAML
+}
+
 if alive etcd && alive kube-apiserver && $KUBECTL get --raw=/readyz >/dev/null 2>&1; then
   $KUBECTL apply --server-side --force-conflicts -f "$ROOT/crds/" >/dev/null
+  bind_discovery
   echo "export KUBECONFIG=$KCFG"
   exit 0
 fi
@@ -116,5 +130,6 @@ if [ "$established" != True ]; then
   log "the NodePool CRD did not become Established"
   exit 1
 fi
+bind_discovery
 log "control plane ready on https://127.0.0.1:$KUBE_PORT in $(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")s"
 echo "export KUBECONFIG=$KCFG"

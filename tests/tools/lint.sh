@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Lints and unit-tests what ships next to the binary, with the pinned tools (built once by
+# tests/tools/build.sh): the Helm chart (helm lint, also --strict, and helm template, with the
+# default values and with ci/all-toggles-values.yaml), the alerting rules (promtool check rules
+# and promtool test rules) and the release workflow (actionlint). No control plane needed;
+# tests/chart.rs and tests/monitoring.rs check the rest. Part of scripts/test.sh.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+HELM=$(tests/tools/build.sh helm)
+PROMTOOL=$(tests/tools/build.sh promtool)
+ACTIONLINT=$(tests/tools/build.sh actionlint)
+# helm keeps its caches and configuration in target/, never in $HOME.
+export HELM_CACHE_HOME="$ROOT/target/helm-home/cache" HELM_CONFIG_HOME="$ROOT/target/helm-home/config" \
+  HELM_DATA_HOME="$ROOT/target/helm-home/data"
+CHART=charts/nodepool-controller
+TOGGLES=$CHART/ci/all-toggles-values.yaml
+
+"$HELM" lint "$CHART"
+"$HELM" lint --strict "$CHART"
+"$HELM" lint --strict "$CHART" -f "$TOGGLES"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+"$HELM" template nodepool-controller "$CHART" --namespace nodepool-system > "$out/default.yaml"
+"$HELM" template nodepool-controller "$CHART" --namespace nodepool-system -f "$TOGGLES" > "$out/toggles.yaml"
+echo "helm template: $(grep -c '^kind:' "$out/default.yaml") objects (defaults), $(grep -c '^kind:' "$out/toggles.yaml") (every toggle)"
+
+"$PROMTOOL" check rules deploy/monitoring/alerts.yaml
+"$PROMTOOL" test rules deploy/monitoring/alerts.test.yaml
+
+# shellcheck is not part of the pinned tools: off, so the result does not depend on the machine.
+"$ACTIONLINT" -shellcheck= -pyflakes= .github/workflows/*.yml
+echo "actionlint: .github/workflows ok"

@@ -493,10 +493,6 @@ fn the_schema_and_the_templates_refuse_bad_values() {
             "service.enabled",
         ),
         (
-            vec!["--set", "podDisruptionBudget.maxUnavailable=1"],
-            "not both",
-        ),
-        (
             vec!["--set", "serviceAccount.create=false"],
             "serviceAccount.name",
         ),

@@ -504,9 +504,12 @@ fn the_schema_and_the_templates_refuse_bad_values() {
     }
 }
 
-fn can_i(sa_ns: &str, sa: &str, verb: &str, what: &str, in_ns: Option<&str>) -> bool {
+/// `kubectl auth can-i VERB WHAT... --as` the ServiceAccount, in a namespace or all (`None`).
+fn can_i(sa_ns: &str, sa: &str, verb: &str, what: &[&str], in_ns: Option<&str>) -> bool {
     let mut cmd = common::kubectl();
-    cmd.args(["auth", "can-i", verb, what, "--as"])
+    cmd.args(["auth", "can-i", verb])
+        .args(what)
+        .arg("--as")
         .arg(format!("system:serviceaccount:{sa_ns}:{sa}"));
     match in_ns {
         Some(ns) => cmd.args(["-n", ns]),
@@ -549,14 +552,14 @@ async fn chart_installs_upgrades_and_uninstalls_on_the_control_plane() {
     // Namespaced: only the watched namespace's Secrets and NodePools.
     let watch = format!("watchNamespaces={{{}}}", watched.name);
     helm_in("install", &["--set", &watch]).expect("helm install");
-    assert!(can_i(&home.name, &sa, "get", "secrets", Some(&watched.name)));
-    assert!(can_i(&home.name, &sa, "patch", "nodepools.cloud.nodepool.dev/status", Some(&watched.name)));
-    assert!(can_i(&home.name, &sa, "create", "events.events.k8s.io", Some(&watched.name)));
-    assert!(!can_i(&home.name, &sa, "get", "secrets", Some(&other.name)));
-    assert!(!can_i(&home.name, &sa, "list", "secrets", None));
-    assert!(!can_i(&home.name, &sa, "list", "nodepools.cloud.nodepool.dev", None));
-    assert!(can_i(&home.name, &sa, "update", "leases.coordination.k8s.io", Some(&home.name)));
-    assert!(!can_i(&home.name, &sa, "delete", "secrets", Some(&watched.name)));
+    assert!(can_i(&home.name, &sa, "get", &["secrets"], Some(&watched.name)));
+    assert!(can_i(&home.name, &sa, "patch", &["nodepools.cloud.nodepool.dev", "--subresource=status"], Some(&watched.name)));
+    assert!(can_i(&home.name, &sa, "create", &["events.events.k8s.io"], Some(&watched.name)));
+    assert!(!can_i(&home.name, &sa, "get", &["secrets"], Some(&other.name)));
+    assert!(!can_i(&home.name, &sa, "list", &["secrets"], None));
+    assert!(!can_i(&home.name, &sa, "list", &["nodepools.cloud.nodepool.dev"], None));
+    assert!(can_i(&home.name, &sa, "update", &["leases.coordination.k8s.io"], Some(&home.name)));
+    assert!(!can_i(&home.name, &sa, "delete", &["secrets"], Some(&watched.name)));
     let mut cmd = common::kubectl();
     cmd.args(["-n", &home.name, "get", "deployment", &sa, "-o", "jsonpath={.spec.template.spec.containers[0].args}"]);
     let args = run(cmd).expect("the Deployment exists");
@@ -564,15 +567,15 @@ async fn chart_installs_upgrades_and_uninstalls_on_the_control_plane() {
 
     // Cluster-wide after an upgrade: every namespace, no write on Secrets.
     helm_in("upgrade", &[]).expect("helm upgrade");
-    assert!(can_i(&home.name, &sa, "list", "secrets", None));
-    assert!(can_i(&home.name, &sa, "watch", "nodepools.cloud.nodepool.dev", None));
-    assert!(!can_i(&home.name, &sa, "update", "secrets", Some(&other.name)));
+    assert!(can_i(&home.name, &sa, "list", &["secrets"], None));
+    assert!(can_i(&home.name, &sa, "watch", &["nodepools.cloud.nodepool.dev"], None));
+    assert!(!can_i(&home.name, &sa, "update", &["secrets"], Some(&other.name)));
 
     let mut cmd = helm();
     cmd.args(["uninstall", &release, "--namespace", &home.name, "--kubeconfig"])
         .arg(&kubeconfig);
     run(cmd).expect("helm uninstall");
-    assert!(!can_i(&home.name, &sa, "list", "secrets", None));
+    assert!(!can_i(&home.name, &sa, "list", &["secrets"], None));
 
     // The chart's CRD as the API server sees it (a server-side dry run: the real CRD is shared).
     let mut render = helm();

@@ -1,7 +1,8 @@
 //! The alerts and the dashboard of `deploy/monitoring/` against the controller: every metric
 //! named in an alert expression or a dashboard panel must be one that the controller really
 //! exports. The end-to-end test runs the controller and the cloud simulator against the real
-//! local control plane, lets NodePools of both clouds reconcile, and reads `/metrics`. Also:
+//! local control plane, lets NodePools of both clouds reconcile (and one drift at the cloud),
+//! and reads `/metrics`. Also:
 //! every alert links a runbook section of docs/operations.md that exists.
 //!
 //! The metric names are read from PromQL by a small lexer (below, with its own tests): a full
@@ -14,8 +15,9 @@ use std::time::{Duration, Instant};
 
 use common::e2e::*;
 use kube::api::Api;
+use nodepool_controller::cloud::PoolUpdate;
 use nodepool_controller::crd::NodePool;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const ALERTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/monitoring/alerts.yaml");
 const DASHBOARD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/monitoring/dashboard.json");
@@ -316,6 +318,8 @@ async fn alerts_and_dashboard_use_only_metrics_the_controller_exports() {
     let port = free_port();
     let mut ctl = Ctl::new(&ns.name, &sim);
     ctl.http_addr = format!("127.0.0.1:{port}");
+    // Steady pools are read again every second, so the change below is found at once.
+    ctl.resync = "1";
     let _controller = ctl.start();
 
     let api: Api<NodePool> = Api::namespaced(client.clone(), &ns.name);
@@ -324,10 +328,23 @@ async fn alerts_and_dashboard_use_only_metrics_the_controller_exports() {
     wait_ready(&api, "observed-hw", 1).await;
     wait_ready(&api, "observed-ack", 1).await;
 
+    // A change at the cloud behind the controller's back (as in a console): scaled and
+    // labelled; the controller sets it back and counts the drift (a metric family without
+    // samples is not in the exposition at all, so this makes nodepool_drift_total appear).
+    let cce = huawei_client(&sim);
+    let pool = one_pool(cce.as_ref(), HW_CLUSTER, "observed-hw").await;
+    let body = json!({"metadata": {"name": pool.name}, "spec": {"nodeTemplate": {
+        "k8sTags": {"team": "someone-else"}
+    }}});
+    cce.update(HW_CLUSTER, &pool.id, &PoolUpdate { body, node_count: Some(3) })
+        .await
+        .expect("a change behind the controller's back");
+
     let http = reqwest::Client::new();
     let url = format!("http://127.0.0.1:{port}/metrics");
     let start = Instant::now();
-    // The phase gauge follows the status write; wait until the scrape shows both pools.
+    // The phase gauge follows the status write; wait until the scrape shows both pools back
+    // in line and the drift counted.
     let text = loop {
         let text = http
             .get(&url)
@@ -337,18 +354,21 @@ async fn alerts_and_dashboard_use_only_metrics_the_controller_exports() {
             .text()
             .await
             .expect("text");
-        if text.contains("nodepool_nodepools{phase=\"Synchronized\"} 2") {
+        if text.contains("nodepool_nodepools{phase=\"Synchronized\"} 2")
+            && text.contains("nodepool_drift_total{")
+        {
             break text;
         }
         assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "the scrape never showed 2 Synchronized NodePools:\n{text}"
+            start.elapsed() < Duration::from_secs(30),
+            "the scrape never showed 2 Synchronized NodePools and the drift:\n{text}"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     let exported = exported_names(&text);
     // The families the dashboard plots have samples by now (reconciles and cloud calls happened).
     for sampled in [
+        "nodepool_drift_total",
         "nodepool_reconcile_total",
         "nodepool_reconcile_duration_seconds_bucket",
         "nodepool_cloud_requests_total",

@@ -28,7 +28,9 @@ fn chart_dir() -> PathBuf {
 fn tool(var: &str, build: &str) -> PathBuf {
     match std::env::var_os(var) {
         Some(p) => PathBuf::from(p),
-        None => panic!("{var} is not set: this test needs it (`export {var}=$({build})`, as scripts/test.sh does)"),
+        None => panic!(
+            "{var} is not set: this test needs it (`export {var}=$({build})`, as scripts/test.sh does)"
+        ),
     }
 }
 
@@ -152,7 +154,10 @@ fn meaning(o: &Value, pod_labels: &Value) -> Value {
             let spec = &o["spec"];
             let pod = &spec["template"]["spec"];
             assert!(
-                selects(&spec["selector"]["matchLabels"], &spec["template"]["metadata"]["labels"]),
+                selects(
+                    &spec["selector"]["matchLabels"],
+                    &spec["template"]["metadata"]["labels"]
+                ),
                 "the Deployment's selector does not select its Pods: {o:?}"
             );
             put("replicas", spec["replicas"].clone());
@@ -224,7 +229,8 @@ fn pod_labels(objs: &[Value]) -> Value {
 fn chart_and_kustomize_base_make_the_same_install() {
     let kubectl = tool("NODEPOOL_KUBECTL", "echo $(tests/env/build.sh)/kubectl");
     let mut cmd = Command::new(kubectl);
-    cmd.arg("kustomize").arg(Path::new(ROOT).join("deploy/base"));
+    cmd.arg("kustomize")
+        .arg(Path::new(ROOT).join("deploy/base"));
     let base = docs(&run(cmd).expect("kubectl kustomize deploy/base"));
     let chart = template(SAME_AS_BASE).expect("helm template");
     let (base_pods, chart_pods) = (pod_labels(&base), pod_labels(&chart));
@@ -245,12 +251,48 @@ fn chart_and_kustomize_base_make_the_same_install() {
         "the same objects (kind, namespace, name)"
     );
     for (k, b) in &base {
-        let c = &chart[k];
-        assert_eq!(
-            meaning(b, &base_pods),
-            meaning(c, &chart_pods),
-            "{k:?} differs between deploy/base and the chart"
-        );
+        let (b, c) = (meaning(b, &base_pods), meaning(&chart[k], &chart_pods));
+        if let Some(d) = difference("", &b, &c) {
+            panic!("{k:?} differs between deploy/base and the chart at {d}");
+        }
+    }
+}
+
+/// Where two values first differ: the path, and both sides there.
+fn difference(path: &str, a: &Value, b: &Value) -> Option<String> {
+    match (a, b) {
+        (Value::Mapping(x), Value::Mapping(y)) => {
+            let keys: std::collections::BTreeSet<String> = x
+                .keys()
+                .chain(y.keys())
+                .map(|k| {
+                    serde_yaml::to_string(k)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string()
+                })
+                .collect();
+            keys.into_iter().find_map(|k| {
+                let key = Value::from(k.as_str());
+                let null = Value::Null;
+                difference(
+                    &format!("{path}.{k}"),
+                    x.get(&key).unwrap_or(&null),
+                    y.get(&key).unwrap_or(&null),
+                )
+            })
+        }
+        (Value::Sequence(x), Value::Sequence(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (p, q))| difference(&format!("{path}[{i}]"), p, q)),
+        _ if a == b => None,
+        _ => Some(format!(
+            "{path}: deploy/base has {}, the chart has {}",
+            serde_json::to_string(a).unwrap_or_default(),
+            serde_json::to_string(b).unwrap_or_default()
+        )),
     }
 }
 
@@ -265,7 +307,11 @@ fn chart_crd_is_the_generated_crd() {
         "charts/nodepool-controller/files/nodepool-crd.yaml differs from crds/nodepool.yaml: make it a link again (ln -sf ../../../crds/nodepool.yaml)"
     );
     let objs = template(&[]).expect("helm template");
-    let crd = find(&objs, "CustomResourceDefinition", "nodepools.cloud.nodepool.dev");
+    let crd = find(
+        &objs,
+        "CustomResourceDefinition",
+        "nodepools.cloud.nodepool.dev",
+    );
     assert_eq!(
         crd["metadata"]["annotations"]["helm.sh/resource-policy"], "keep",
         "kept on uninstall by default"
@@ -278,11 +324,22 @@ fn chart_crd_is_the_generated_crd() {
     let meta = stripped["metadata"].as_mapping_mut().expect("metadata");
     meta.remove("labels");
     meta.remove("annotations");
-    assert!(stripped == yaml(&generated), "the rendered CRD is crds/nodepool.yaml");
+    assert!(
+        stripped == yaml(&generated),
+        "the rendered CRD is crds/nodepool.yaml"
+    );
 
     let objs = template(&["--set", "crds.keep=false"]).expect("helm template");
-    let crd = find(&objs, "CustomResourceDefinition", "nodepools.cloud.nodepool.dev");
-    assert!(crd["metadata"]["annotations"].is_null(), "{:?}", crd["metadata"]);
+    let crd = find(
+        &objs,
+        "CustomResourceDefinition",
+        "nodepools.cloud.nodepool.dev",
+    );
+    assert!(
+        crd["metadata"]["annotations"].is_null(),
+        "{:?}",
+        crd["metadata"]
+    );
     let objs = template(&["--set", "crds.install=false"]).expect("helm template");
     assert!(kinds(&objs, "CustomResourceDefinition").is_empty());
 }
@@ -310,10 +367,7 @@ fn chart_alerts_and_dashboard_are_those_of_deploy_monitoring() {
     let objs = template(&["-f", &all_toggles()]).expect("helm template");
     let rule = find(&objs, "PrometheusRule", "platform-nodepools");
     let base = "https://git.example.com/nodepool-controller/blob/v0.1.0/";
-    let want = yaml(&alerts.replace(
-        "runbook_url: docs/",
-        &format!("runbook_url: {base}docs/"),
-    ));
+    let want = yaml(&alerts.replace("runbook_url: docs/", &format!("runbook_url: {base}docs/")));
     assert_eq!(rule["spec"], want);
     let cm = find(&objs, "ConfigMap", "platform-nodepools-dashboard");
     assert_eq!(cm["metadata"]["namespace"], "monitoring");
@@ -334,21 +388,35 @@ fn default_chart_is_least_privilege_and_hardened() {
     let dep = find(&objs, "Deployment", "nodepool-controller");
     let pod = &dep["spec"]["template"]["spec"];
     let c = &pod["containers"][0];
-    assert_eq!(c["image"], "ghcr.io/nodepool-controller/nodepool-controller:0.1.0");
+    assert_eq!(
+        c["image"],
+        "ghcr.io/nodepool-controller/nodepool-controller:0.1.0"
+    );
     assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
     assert_eq!(pod["securityContext"]["runAsUser"], 65532);
-    assert_eq!(pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
+    assert_eq!(
+        pod["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
     assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
     assert_eq!(c["securityContext"]["allowPrivilegeEscalation"], false);
     assert_eq!(c["securityContext"]["capabilities"]["drop"], yaml("[ALL]"));
     // Off by default: things that need other CRDs or opt-in.
-    for kind in ["ServiceMonitor", "PodMonitor", "PrometheusRule", "ConfigMap"] {
+    for kind in [
+        "ServiceMonitor",
+        "PodMonitor",
+        "PrometheusRule",
+        "ConfigMap",
+    ] {
         assert!(kinds(&objs, kind).is_empty(), "{kind} rendered by default");
     }
     // The only Role is the Lease's; the ClusterRole has no write on Secrets.
     let roles = kinds(&objs, "Role");
     assert_eq!(roles.len(), 1);
-    assert_eq!(roles[0]["metadata"]["name"], "nodepool-controller-leader-election");
+    assert_eq!(
+        roles[0]["metadata"]["name"],
+        "nodepool-controller-leader-election"
+    );
     let cr = find(&objs, "ClusterRole", "nodepool-controller");
     for rule in cr["rules"].as_sequence().expect("rules") {
         if rule["resources"] == yaml("[secrets]") {
@@ -371,7 +439,10 @@ fn every_toggle_does_what_it_says() {
         "registry.example.com/platform/nodepool-controller:0.1.0-rc.1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
     );
     assert_eq!(c["imagePullPolicy"], "Always");
-    assert_eq!(pod["imagePullSecrets"], yaml("[{name: registry-credentials}]"));
+    assert_eq!(
+        pod["imagePullSecrets"],
+        yaml("[{name: registry-credentials}]")
+    );
     let args: Vec<&str> = c["args"]
         .as_sequence()
         .expect("args")
@@ -404,9 +475,15 @@ fn every_toggle_does_what_it_says() {
     );
     let env = c["env"].as_sequence().expect("env");
     let env_names: Vec<&str> = env.iter().filter_map(|e| e["name"].as_str()).collect();
-    assert_eq!(env_names, ["POD_NAME", "POD_NAMESPACE", "RUST_LOG", "HTTPS_PROXY"]);
+    assert_eq!(
+        env_names,
+        ["POD_NAME", "POD_NAMESPACE", "RUST_LOG", "HTTPS_PROXY"]
+    );
     assert_eq!(env[2]["value"], "info,nodepool_controller=debug");
-    assert_eq!(c["envFrom"], yaml("[{configMapRef: {name: nodepool-extra-env}}]"));
+    assert_eq!(
+        c["envFrom"],
+        yaml("[{configMapRef: {name: nodepool-extra-env}}]")
+    );
     assert_eq!(c["ports"], yaml("[{name: http, containerPort: 9090}]"));
     assert_eq!(c["resources"]["limits"]["cpu"], "1");
     assert_eq!(pod["securityContext"]["runAsUser"], 10001);
@@ -422,7 +499,12 @@ fn every_toggle_does_what_it_says() {
     assert_eq!(pod_meta["labels"]["team"], "platform");
     assert_eq!(pod_meta["labels"]["app.kubernetes.io/name"], "npc");
     for o in &objs {
-        assert_eq!(o["metadata"]["labels"]["cost-center"], "42", "commonLabels on {:?}", key(o));
+        assert_eq!(
+            o["metadata"]["labels"]["cost-center"],
+            "42",
+            "commonLabels on {:?}",
+            key(o)
+        );
     }
 
     let sa = find(&objs, "ServiceAccount", "nodepool-operator");
@@ -465,16 +547,29 @@ fn every_toggle_does_what_it_says() {
     assert_eq!(sm["metadata"]["labels"]["release"], "kube-prometheus-stack");
     assert_eq!(sm["spec"]["endpoints"][0]["port"], "http");
     assert_eq!(sm["spec"]["endpoints"][0]["interval"], "30s");
-    assert_eq!(sm["spec"]["endpoints"][0]["relabelings"][0]["replacement"], "prod-1");
+    assert_eq!(
+        sm["spec"]["endpoints"][0]["relabelings"][0]["replacement"],
+        "prod-1"
+    );
     assert_eq!(
         sm["spec"]["endpoints"][0]["metricRelabelings"][0]["action"],
         "drop"
     );
-    assert!(selects(&sm["spec"]["selector"]["matchLabels"], &svc["metadata"]["labels"]));
+    assert!(selects(
+        &sm["spec"]["selector"]["matchLabels"],
+        &svc["metadata"]["labels"]
+    ));
     let pm = find(&objs, "PodMonitor", name);
     assert_eq!(pm["spec"]["podMetricsEndpoints"][0]["interval"], "1m");
-    assert!(selects(&pm["spec"]["selector"]["matchLabels"], &pod_meta["labels"]));
-    let crd = find(&objs, "CustomResourceDefinition", "nodepools.cloud.nodepool.dev");
+    assert!(selects(
+        &pm["spec"]["selector"]["matchLabels"],
+        &pod_meta["labels"]
+    ));
+    let crd = find(
+        &objs,
+        "CustomResourceDefinition",
+        "nodepools.cloud.nodepool.dev",
+    );
     assert!(crd["metadata"]["annotations"].is_null(), "crds.keep=false");
 }
 
@@ -484,12 +579,23 @@ fn the_schema_and_the_templates_refuse_bad_values() {
         (vec!["--set", "bogus=1"], "bogus"),
         (vec!["--set", "image.pullPolicy=Sometimes"], "pullPolicy"),
         (vec!["--set", "image.digest=latest"], "digest"),
-        (vec!["--set", "leaderElection.leaseSecond=30"], "leaseSecond"),
+        (
+            vec!["--set", "leaderElection.leaseSecond=30"],
+            "leaseSecond",
+        ),
         (vec!["--set", "cloud.rate=0"], "rate"),
-        (vec!["--set", "watchNamespaces[0]=Team_A"], "watchNamespaces"),
+        (
+            vec!["--set", "watchNamespaces[0]=Team_A"],
+            "watchNamespaces",
+        ),
         (vec!["--set", "logging.format=xml"], "format"),
         (
-            vec!["--set", "serviceMonitor.enabled=true", "--set", "service.enabled=false"],
+            vec![
+                "--set",
+                "serviceMonitor.enabled=true",
+                "--set",
+                "service.enabled=false",
+            ],
             "service.enabled",
         ),
         (
@@ -499,7 +605,10 @@ fn the_schema_and_the_templates_refuse_bad_values() {
     ] {
         match template(&args) {
             Ok(_) => panic!("{args:?} was accepted"),
-            Err(e) => assert!(e.contains(says), "{args:?}: the error does not name {says}: {e}"),
+            Err(e) => assert!(
+                e.contains(says),
+                "{args:?}: the error does not name {says}: {e}"
+            ),
         }
     }
 }
@@ -552,28 +661,99 @@ async fn chart_installs_upgrades_and_uninstalls_on_the_control_plane() {
     // Namespaced: only the watched namespace's Secrets and NodePools.
     let watch = format!("watchNamespaces={{{}}}", watched.name);
     helm_in("install", &["--set", &watch]).expect("helm install");
-    assert!(can_i(&home.name, &sa, "get", &["secrets"], Some(&watched.name)));
-    assert!(can_i(&home.name, &sa, "patch", &["nodepools.cloud.nodepool.dev", "--subresource=status"], Some(&watched.name)));
-    assert!(can_i(&home.name, &sa, "create", &["events.events.k8s.io"], Some(&watched.name)));
-    assert!(!can_i(&home.name, &sa, "get", &["secrets"], Some(&other.name)));
+    assert!(can_i(
+        &home.name,
+        &sa,
+        "get",
+        &["secrets"],
+        Some(&watched.name)
+    ));
+    assert!(can_i(
+        &home.name,
+        &sa,
+        "patch",
+        &["nodepools.cloud.nodepool.dev", "--subresource=status"],
+        Some(&watched.name)
+    ));
+    assert!(can_i(
+        &home.name,
+        &sa,
+        "create",
+        &["events.events.k8s.io"],
+        Some(&watched.name)
+    ));
+    assert!(!can_i(
+        &home.name,
+        &sa,
+        "get",
+        &["secrets"],
+        Some(&other.name)
+    ));
     assert!(!can_i(&home.name, &sa, "list", &["secrets"], None));
-    assert!(!can_i(&home.name, &sa, "list", &["nodepools.cloud.nodepool.dev"], None));
-    assert!(can_i(&home.name, &sa, "update", &["leases.coordination.k8s.io"], Some(&home.name)));
-    assert!(!can_i(&home.name, &sa, "delete", &["secrets"], Some(&watched.name)));
+    assert!(!can_i(
+        &home.name,
+        &sa,
+        "list",
+        &["nodepools.cloud.nodepool.dev"],
+        None
+    ));
+    assert!(can_i(
+        &home.name,
+        &sa,
+        "update",
+        &["leases.coordination.k8s.io"],
+        Some(&home.name)
+    ));
+    assert!(!can_i(
+        &home.name,
+        &sa,
+        "delete",
+        &["secrets"],
+        Some(&watched.name)
+    ));
     let mut cmd = common::kubectl();
-    cmd.args(["-n", &home.name, "get", "deployment", &sa, "-o", "jsonpath={.spec.template.spec.containers[0].args}"]);
+    cmd.args([
+        "-n",
+        &home.name,
+        "get",
+        "deployment",
+        &sa,
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].args}",
+    ]);
     let args = run(cmd).expect("the Deployment exists");
-    assert!(args.contains(&format!("--namespaces={}", watched.name)), "{args}");
+    assert!(
+        args.contains(&format!("--namespaces={}", watched.name)),
+        "{args}"
+    );
 
     // Cluster-wide after an upgrade: every namespace, no write on Secrets.
     helm_in("upgrade", &[]).expect("helm upgrade");
     assert!(can_i(&home.name, &sa, "list", &["secrets"], None));
-    assert!(can_i(&home.name, &sa, "watch", &["nodepools.cloud.nodepool.dev"], None));
-    assert!(!can_i(&home.name, &sa, "update", &["secrets"], Some(&other.name)));
+    assert!(can_i(
+        &home.name,
+        &sa,
+        "watch",
+        &["nodepools.cloud.nodepool.dev"],
+        None
+    ));
+    assert!(!can_i(
+        &home.name,
+        &sa,
+        "update",
+        &["secrets"],
+        Some(&other.name)
+    ));
 
     let mut cmd = helm();
-    cmd.args(["uninstall", &release, "--namespace", &home.name, "--kubeconfig"])
-        .arg(&kubeconfig);
+    cmd.args([
+        "uninstall",
+        &release,
+        "--namespace",
+        &home.name,
+        "--kubeconfig",
+    ])
+    .arg(&kubeconfig);
     run(cmd).expect("helm uninstall");
     assert!(!can_i(&home.name, &sa, "list", &["secrets"], None));
 
@@ -588,7 +768,12 @@ async fn chart_installs_upgrades_and_uninstalls_on_the_control_plane() {
     std::fs::write(&path, crd).expect("write the rendered CRD");
     let mut apply = common::kubectl();
     apply
-        .args(["apply", "--server-side", "--dry-run=server", "--force-conflicts"])
+        .args([
+            "apply",
+            "--server-side",
+            "--dry-run=server",
+            "--force-conflicts",
+        ])
         .args(["--field-manager", "chart-test", "-f"])
         .arg(&path);
     run(apply).expect("the API server accepts the chart's CRD");

@@ -20,7 +20,10 @@ use nodepool_controller::crd::NodePool;
 use serde_json::{Value, json};
 
 const ALERTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/monitoring/alerts.yaml");
-const DASHBOARD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/monitoring/dashboard.json");
+const DASHBOARD: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/deploy/monitoring/dashboard.json"
+);
 const OPERATIONS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/operations.md");
 
 /// Series that Prometheus makes itself for every scrape target (not the controller's).
@@ -28,24 +31,111 @@ const SCRAPE_SERIES: &[&str] = &["up"];
 
 /// PromQL functions and aggregation operators: identifiers that are never metric names.
 const FUNCTIONS: &[&str] = &[
-    "abs", "absent", "absent_over_time", "acos", "acosh", "asin", "asinh", "atan", "atanh",
-    "avg", "avg_over_time", "bottomk", "ceil", "changes", "clamp", "clamp_max", "clamp_min",
-    "cos", "cosh", "count", "count_over_time", "count_values", "day_of_month", "day_of_week",
-    "day_of_year", "days_in_month", "deg", "delta", "deriv", "end", "exp", "floor", "group",
-    "histogram_avg", "histogram_count", "histogram_fraction", "histogram_quantile",
-    "histogram_stddev", "histogram_stdvar", "histogram_sum", "holt_winters", "hour", "idelta",
-    "increase", "irate", "label_join", "label_replace", "last_over_time", "limitk",
-    "limit_ratio", "ln", "log10", "log2", "mad_over_time", "max", "max_over_time", "min",
-    "min_over_time", "minute", "month", "predict_linear", "present_over_time", "quantile",
-    "quantile_over_time", "rad", "rate", "resets", "round", "scalar", "sgn", "sin", "sinh",
-    "sort", "sort_by_label", "sort_by_label_desc", "sort_desc", "sqrt", "start", "stddev",
-    "stddev_over_time", "stdvar", "stdvar_over_time", "sum", "sum_over_time", "tan", "tanh",
-    "time", "timestamp", "topk", "vector", "year",
+    "abs",
+    "absent",
+    "absent_over_time",
+    "acos",
+    "acosh",
+    "asin",
+    "asinh",
+    "atan",
+    "atanh",
+    "avg",
+    "avg_over_time",
+    "bottomk",
+    "ceil",
+    "changes",
+    "clamp",
+    "clamp_max",
+    "clamp_min",
+    "cos",
+    "cosh",
+    "count",
+    "count_over_time",
+    "count_values",
+    "day_of_month",
+    "day_of_week",
+    "day_of_year",
+    "days_in_month",
+    "deg",
+    "delta",
+    "deriv",
+    "end",
+    "exp",
+    "floor",
+    "group",
+    "histogram_avg",
+    "histogram_count",
+    "histogram_fraction",
+    "histogram_quantile",
+    "histogram_stddev",
+    "histogram_stdvar",
+    "histogram_sum",
+    "holt_winters",
+    "hour",
+    "idelta",
+    "increase",
+    "irate",
+    "label_join",
+    "label_replace",
+    "last_over_time",
+    "limitk",
+    "limit_ratio",
+    "ln",
+    "log10",
+    "log2",
+    "mad_over_time",
+    "max",
+    "max_over_time",
+    "min",
+    "min_over_time",
+    "minute",
+    "month",
+    "predict_linear",
+    "present_over_time",
+    "quantile",
+    "quantile_over_time",
+    "rad",
+    "rate",
+    "resets",
+    "round",
+    "scalar",
+    "sgn",
+    "sin",
+    "sinh",
+    "sort",
+    "sort_by_label",
+    "sort_by_label_desc",
+    "sort_desc",
+    "sqrt",
+    "start",
+    "stddev",
+    "stddev_over_time",
+    "stdvar",
+    "stdvar_over_time",
+    "sum",
+    "sum_over_time",
+    "tan",
+    "tanh",
+    "time",
+    "timestamp",
+    "topk",
+    "vector",
+    "year",
 ];
 /// Keywords followed by a list of label names in parentheses.
-const LABEL_LISTS: &[&str] = &["by", "without", "on", "ignoring", "group_left", "group_right"];
+const LABEL_LISTS: &[&str] = &[
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+];
 /// Other keywords and constants.
-const KEYWORDS: &[&str] = &["and", "or", "unless", "offset", "bool", "atan2", "inf", "nan"];
+const KEYWORDS: &[&str] = &[
+    "and", "or", "unless", "offset", "bool", "atan2", "inf", "nan",
+];
 
 /// The metric names a PromQL expression selects. Grafana's `$variables` are skipped; a
 /// `{__name__=...}` selector is refused (its name would be missed).
@@ -68,7 +158,11 @@ fn metric_names(expr: &str) -> BTreeSet<String> {
         if matches!(open, '"' | '\'' | '`') {
             let mut j = i + 1;
             while j < chars.len() && chars[j] != open {
-                j += if chars[j] == '\\' && open != '`' { 2 } else { 1 };
+                j += if chars[j] == '\\' && open != '`' {
+                    2
+                } else {
+                    1
+                };
             }
             return j + 1;
         }
@@ -104,7 +198,9 @@ fn metric_names(expr: &str) -> BTreeSet<String> {
                     i += 1;
                 }
             }
-            c if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) => {
+            c if c.is_ascii_digit()
+                || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) =>
+            {
                 while i < chars.len() && (ident(chars[i]) || chars[i] == '.') {
                     i += 1;
                 }
@@ -171,7 +267,10 @@ fn dashboard_exprs() -> Vec<(String, String)> {
         }
         for t in p["targets"].as_array().into_iter().flatten() {
             let expr = t["expr"].as_str().expect("a PromQL target");
-            out.push((p["title"].as_str().unwrap_or("?").to_string(), expr.to_string()));
+            out.push((
+                p["title"].as_str().unwrap_or("?").to_string(),
+                expr.to_string(),
+            ));
         }
     }
     assert!(out.len() >= 8, "too few dashboard queries read: {out:?}");
@@ -222,7 +321,10 @@ fn the_lexer_finds_metric_names_and_nothing_else() {
             &["g", "x_total"],
         ),
         ("vector($cloud_rate)", &[]),
-        ("rate(a[5m] offset 1h) > 1e3 unless ignoring(job) c:recorded", &["a", "c:recorded"]),
+        (
+            "rate(a[5m] offset 1h) > 1e3 unless ignoring(job) c:recorded",
+            &["a", "c:recorded"],
+        ),
         ("absent(up{job=~\".*nodepool-controller.*\"} == 1)", &["up"]),
         ("max without (instance) (g) * 0.5", &["g"]),
     ];
@@ -289,18 +391,26 @@ fn every_alert_links_its_runbook_in_the_operations_guide() {
                 .as_str()
                 .unwrap_or_else(|| panic!("{name} has no runbook_url"));
             let want = format!("docs/operations.md#{}", name.to_lowercase());
-            assert_eq!(url, want, "{name}: the runbook is the section named after the alert");
+            assert_eq!(
+                url, want,
+                "{name}: the runbook is the section named after the alert"
+            );
             assert!(
                 anchors.contains(&name.to_lowercase()),
                 "{name}: docs/operations.md has no heading `{name}` (runbook)"
             );
             for key in ["summary", "description"] {
                 assert!(
-                    rule["annotations"][key].as_str().is_some_and(|s| !s.is_empty()),
+                    rule["annotations"][key]
+                        .as_str()
+                        .is_some_and(|s| !s.is_empty()),
                     "{name} has no {key}"
                 );
             }
-            assert!(rule["labels"]["severity"].as_str().is_some(), "{name}: severity");
+            assert!(
+                rule["labels"]["severity"].as_str().is_some(),
+                "{name}: severity"
+            );
             seen += 1;
         }
     }
@@ -336,9 +446,16 @@ async fn alerts_and_dashboard_use_only_metrics_the_controller_exports() {
     let body = json!({"metadata": {"name": pool.name}, "spec": {"nodeTemplate": {
         "k8sTags": {"team": "someone-else"}
     }}});
-    cce.update(HW_CLUSTER, &pool.id, &PoolUpdate { body, node_count: Some(3) })
-        .await
-        .expect("a change behind the controller's back");
+    cce.update(
+        HW_CLUSTER,
+        &pool.id,
+        &PoolUpdate {
+            body,
+            node_count: Some(3),
+        },
+    )
+    .await
+    .expect("a change behind the controller's back");
 
     let http = reqwest::Client::new();
     let url = format!("http://127.0.0.1:{port}/metrics");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Lints and unit-tests what ships next to the binary, with the pinned tools (built once by
 # tests/tools/build.sh): the Helm chart (helm lint, also --strict, and helm template, with the
-# default values and with ci/all-toggles-values.yaml), the alerting rules (promtool check rules
+# default values and with ci/all-toggles-values.yaml; helm package, as the release does), the alerting rules (promtool check rules
 # and promtool test rules) and the release workflow (actionlint). No control plane needed;
 # tests/chart.rs and tests/monitoring.rs check the rest. Part of scripts/test.sh.
 set -euo pipefail
@@ -26,6 +26,13 @@ trap 'rm -rf "$out"' EXIT
 helm template nodepool-controller "$CHART" --namespace nodepool-system > "$out/default.yaml"
 helm template nodepool-controller "$CHART" --namespace nodepool-system -f "$TOGGLES" > "$out/toggles.yaml"
 echo "helm template: $(grep -c '^kind:' "$out/default.yaml") objects (defaults), $(grep -c '^kind:' "$out/toggles.yaml") (every toggle)"
+# What the release workflow pushes: the package holds the linked files themselves.
+helm package "$CHART" --destination "$out" >/dev/null
+for f in files/nodepool-crd.yaml files/alerts.yaml files/dashboard.json values.schema.json; do
+  tar -tzf "$out"/nodepool-controller-*.tgz | grep -qx "nodepool-controller/$f" \
+    || { echo "helm package: $f missing from the chart archive" >&2; exit 1; }
+done
+echo "helm package: $(basename "$out"/nodepool-controller-*.tgz) ok"
 
 "$PROMTOOL" check rules deploy/monitoring/alerts.yaml
 "$PROMTOOL" test rules deploy/monitoring/alerts.test.yaml

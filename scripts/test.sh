@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the project: lints, unit tests, the Helm chart, alert
 # rule and release workflow checks, the SDK field-coverage check, the
-# integration tests against a real local control plane (kube-apiserver + etcd built from the pinned Go modules, cached by version),
-# and the quick chaos run (seed 7; CHAOS_SEED=N for another).
+# integration tests against a real local control plane (kube-apiserver +
+# etcd built from the pinned Go modules, cached by version), and the quick
+# chaos run (seed 7; CHAOS_SEED=N for another).
 # This is the README's second command, and exactly what CI runs.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Lints and unit-tests what ships next to the binary, with the pinned tools (built once by
 # tests/tools/build.sh): the Helm chart (helm lint, also --strict, and helm template, with the
-# default values and with ci/all-toggles-values.yaml; helm package, as the release does), the alerting rules (promtool check rules
-# and promtool test rules) and the release workflow (actionlint). No control plane needed;
-# tests/chart.rs and tests/monitoring.rs check the rest. Part of scripts/test.sh.
+# default values and with ci/all-toggles-values.yaml; helm package, as the release does), the
+# alerting rules (promtool check rules and promtool test rules) and the release workflow
+# (actionlint). No control plane needed; tests/chart.rs and tests/monitoring.rs check the rest.
+# Part of scripts/test.sh.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test of the project: lints, unit tests, the SDK field-coverage
-# check, the integration tests against a real local control plane
-# (kube-apiserver + etcd built from the pinned Go modules, cached by version),
-# and the quick chaos run (seed 7; CHAOS_SEED=N for another).
+# Runs every test of the project: lints, unit tests, the Helm chart, alert
+# rule and release workflow checks, the SDK field-coverage check, the
+# integration tests against a real local control plane (kube-apiserver +
+# etcd built from the pinned Go modules, cached by version), and the quick
+# chaos run (seed 7; CHAOS_SEED=N for another).
 # This is the README's second command, and exactly what CI runs.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +25,11 @@ KUBE_BIN=$(tests/env/build.sh)
 tests/env/check-staging.sh
 NODEPOOL_KSTATUS=$(tests/env/build-kstatus.sh)
 export NODEPOOL_KSTATUS
+
+step "chart, alerts and release workflow (helm, promtool, actionlint)"
+NODEPOOL_HELM=$(tests/tools/build.sh helm)
+export NODEPOOL_HELM
+tests/tools/lint.sh
 
 step "official cloud SDKs (field coverage)"
 VENV=$(tests/sdk/venv.sh)

@@ -110,38 +110,82 @@ pub struct RunArgs {
     pub log_format: LogFormat,
 
     /// Alibaba STS endpoint for CloudAccounts (default https://sts.aliyuncs.com).
-    #[arg(long, env = "NODEPOOL_ALIBABA_STS_ENDPOINT", help_heading = "Keyless identities (CloudAccounts)")]
+    #[arg(
+        long,
+        env = "NODEPOOL_ALIBABA_STS_ENDPOINT",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
     pub alibaba_sts_endpoint: Option<String>,
     /// RRSA: the RAM role the controller's ServiceAccount token assumes (ACK injects it).
-    #[arg(long, env = "ALIBABA_CLOUD_ROLE_ARN", help_heading = "Keyless identities (CloudAccounts)")]
+    #[arg(
+        long,
+        env = "ALIBABA_CLOUD_ROLE_ARN",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
     pub alibaba_role_arn: Option<String>,
     /// RRSA: the RAM OIDC provider of the cluster (ACK injects it).
-    #[arg(long, env = "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", help_heading = "Keyless identities (CloudAccounts)")]
+    #[arg(
+        long,
+        env = "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
     pub alibaba_oidc_provider_arn: Option<String>,
     /// RRSA: the projected ServiceAccount token file, audience sts.aliyuncs.com (ACK injects it).
-    #[arg(long, env = "ALIBABA_CLOUD_OIDC_TOKEN_FILE", help_heading = "Keyless identities (CloudAccounts)")]
+    #[arg(
+        long,
+        env = "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
     pub alibaba_oidc_token_file: Option<std::path::PathBuf>,
     /// RoleSessionName for STS (default nodepool-controller).
-    #[arg(long, env = "ALIBABA_CLOUD_ROLE_SESSION_NAME", help_heading = "Keyless identities (CloudAccounts)")]
+    #[arg(
+        long,
+        env = "ALIBABA_CLOUD_ROLE_SESSION_NAME",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
     pub alibaba_role_session_name: Option<String>,
     /// Alibaba ECS metadata service (default http://100.100.100.200).
-    #[arg(long, env = "NODEPOOL_ALIBABA_METADATA_ENDPOINT", help_heading = "Keyless identities (CloudAccounts)")]
+    #[arg(
+        long,
+        env = "NODEPOOL_ALIBABA_METADATA_ENDPOINT",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
     pub alibaba_metadata_endpoint: Option<String>,
     /// Huawei IAM endpoint (default https://iam.myhuaweicloud.com).
-    #[arg(long, env = "HUAWEICLOUD_SDK_IAM_ENDPOINT", help_heading = "Keyless identities (CloudAccounts)")]
+    #[arg(
+        long,
+        env = "HUAWEICLOUD_SDK_IAM_ENDPOINT",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
     pub huawei_iam_endpoint: Option<String>,
     /// Huawei OIDC federation: the IAM identity provider's ID.
-    #[arg(long, env = "HUAWEICLOUD_SDK_IDP_ID", help_heading = "Keyless identities (CloudAccounts)")]
+    #[arg(
+        long,
+        env = "HUAWEICLOUD_SDK_IDP_ID",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
     pub huawei_idp_id: Option<String>,
     /// Huawei OIDC federation: the projected ServiceAccount token file.
-    #[arg(long, env = "HUAWEICLOUD_SDK_ID_TOKEN_FILE", help_heading = "Keyless identities (CloudAccounts)")]
+    #[arg(
+        long,
+        env = "HUAWEICLOUD_SDK_ID_TOKEN_FILE",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
     pub huawei_id_token_file: Option<std::path::PathBuf>,
     /// Huawei ECS metadata service (default http://169.254.169.254).
-    #[arg(long, env = "NODEPOOL_HUAWEI_METADATA_ENDPOINT", help_heading = "Keyless identities (CloudAccounts)")]
+    #[arg(
+        long,
+        env = "NODEPOOL_HUAWEI_METADATA_ENDPOINT",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
     pub huawei_metadata_endpoint: Option<String>,
     /// Lifetime asked for temporary credentials, in seconds (default: 3600 Alibaba, 21600 Huawei,
     /// as the official SDKs ask); a CloudAccount's assumeRole.durationSeconds overrides it.
-    #[arg(long, env = "NODEPOOL_CREDENTIAL_DURATION_SECONDS", help_heading = "Keyless identities (CloudAccounts)")]
+    #[arg(
+        long,
+        env = "NODEPOOL_CREDENTIAL_DURATION_SECONDS",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
     pub credential_duration_seconds: Option<u32>,
 }
 

@@ -151,7 +151,12 @@ impl Metrics {
     }
 
     /// Counts one fetch of temporary credentials.
-    pub fn credential_fetch(&self, cloud: &'static str, source: &'static str, outcome: &'static str) {
+    pub fn credential_fetch(
+        &self,
+        cloud: &'static str,
+        source: &'static str,
+        outcome: &'static str,
+    ) {
         self.credential_fetches
             .get_or_create(&CredentialLabels {
                 cloud,

@@ -540,7 +540,9 @@ fn every_toggle_does_what_it_says() {
     assert_eq!(cluster_roles.len(), 1);
     assert_eq!(
         cluster_roles[0]["rules"],
-        yaml("[{apiGroups: [cloud.nodepool.dev], resources: [cloudaccounts], verbs: [get, list, watch]}]")
+        yaml(
+            "[{apiGroups: [cloud.nodepool.dev], resources: [cloudaccounts], verbs: [get, list, watch]}]"
+        )
     );
     assert_eq!(kinds(&objs, "ClusterRoleBinding").len(), 1);
     for ns in ["team-a", "team-b"] {

@@ -49,7 +49,11 @@ fn the_crd_command_prints_every_crd() {
         .collect();
     let kinds: Vec<&str> = docs
         .iter()
-        .map(|d| d["spec"]["names"]["kind"].as_str().expect("a CRD names its kind"))
+        .map(|d| {
+            d["spec"]["names"]["kind"]
+                .as_str()
+                .expect("a CRD names its kind")
+        })
         .collect();
     assert_eq!(kinds, ["NodePool", "CloudAccount"]);
 }

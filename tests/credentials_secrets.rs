@@ -468,8 +468,13 @@ async fn the_namespaced_mode_needs_only_roles_and_leaves_other_namespaces_alone(
     let client = common::client().await;
     let docs = namespaced_manifests();
     // The only cluster-wide grant is reading CloudAccounts (cluster-scoped): nothing on Secrets.
-    let cluster_roles: Vec<&serde_json::Value> = docs.iter().filter(|d| d["kind"] == "ClusterRole").collect();
-    assert_eq!(cluster_roles.len(), 1, "deploy/namespaced: {cluster_roles:?}");
+    let cluster_roles: Vec<&serde_json::Value> =
+        docs.iter().filter(|d| d["kind"] == "ClusterRole").collect();
+    assert_eq!(
+        cluster_roles.len(),
+        1,
+        "deploy/namespaced: {cluster_roles:?}"
+    );
     assert_eq!(
         cluster_roles[0]["rules"],
         json!([{"apiGroups": ["cloud.nodepool.dev"], "resources": ["cloudaccounts"],

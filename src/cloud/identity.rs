@@ -245,13 +245,20 @@ impl KeySource {
 }
 
 /// Reads a token file (trimmed); its content is never part of an error.
-pub(crate) async fn read_token_file(cloud: Cloud, path: &std::path::Path) -> Result<String, CloudError> {
+pub(crate) async fn read_token_file(
+    cloud: Cloud,
+    path: &std::path::Path,
+) -> Result<String, CloudError> {
     let text = tokio::fs::read_to_string(path)
         .await
         .map_err(|e| CloudError::InvalidInput {
             cloud,
             operation: Operation::Credentials,
-            detail: format!("cannot read the token file {}: {}", path.display(), e.kind()),
+            detail: format!(
+                "cannot read the token file {}: {}",
+                path.display(),
+                e.kind()
+            ),
         })?;
     let token = text.trim().to_owned();
     if token.is_empty() {
@@ -427,8 +434,14 @@ mod tests {
         assert_eq!(credentials_kind_of(ErrorKind::Invalid), ErrorKind::Auth);
         assert_eq!(credentials_kind_of(ErrorKind::NotFound), ErrorKind::Auth);
         assert_eq!(credentials_kind_of(ErrorKind::Auth), ErrorKind::Auth);
-        assert_eq!(credentials_kind_of(ErrorKind::Throttled), ErrorKind::Throttled);
-        assert_eq!(credentials_kind_of(ErrorKind::Transient), ErrorKind::Transient);
+        assert_eq!(
+            credentials_kind_of(ErrorKind::Throttled),
+            ErrorKind::Throttled
+        );
+        assert_eq!(
+            credentials_kind_of(ErrorKind::Transient),
+            ErrorKind::Transient
+        );
     }
 
     fn credentials_kind_of(kind: ErrorKind) -> ErrorKind {

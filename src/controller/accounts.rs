@@ -23,9 +23,9 @@ use crate::cloud::huawei::identity as hw;
 use crate::cloud::huawei::{HuaweiClient, HuaweiConfig};
 use crate::cloud::identity::{CredentialSource, KeySource, Refreshing};
 use crate::cloud::{Cloud, NodePoolProvider};
-use crate::credentials::{self, Credentials, CredentialsError};
 use crate::crd::account::{AccountCloud, CloudAccount};
 use crate::crd::{CloudSpec, NodePool};
+use crate::credentials::{self, Credentials, CredentialsError};
 
 /// Where the controller's keyless identities are (the official SDKs' environment variables),
 /// and the identity services' endpoints.
@@ -88,7 +88,9 @@ pub enum AccountError {
         cloud: Cloud,
     },
     /// The controller lacks a setting the account's source needs.
-    #[error("the CloudAccount {name} uses {source_kind}, but the controller has no {setting}: {hint}")]
+    #[error(
+        "the CloudAccount {name} uses {source_kind}, but the controller has no {setting}: {hint}"
+    )]
     NotConfigured {
         /// The account.
         name: String,
@@ -120,12 +122,15 @@ enum AccountKeys {
     Alibaba(KeySource),
 }
 
+/// An account's cloud client for one region and (CCE) project.
+type AccountProviders = HashMap<(String, String, String), (String, Arc<dyn NodePoolProvider>)>;
+
 /// Per account: the version it was resolved at (the CloudAccount's `resourceVersion`, and its
 /// Secret's), and its keys.
 #[derive(Default)]
 pub(super) struct Accounts {
     keys: Mutex<HashMap<String, (String, AccountKeys)>>,
-    providers: Mutex<HashMap<(String, String, String), (String, Arc<dyn NodePoolProvider>)>>,
+    providers: Mutex<AccountProviders>,
 }
 
 const SESSION_NAME: &str = "nodepool-controller";
@@ -206,10 +211,8 @@ impl Context {
             }
             _ => return Err(Error::NoCloud),
         };
-        let provider: Arc<dyn NodePoolProvider> = Arc::new(super::metered::Metered::new(
-            provider,
-            self.metrics.clone(),
-        ));
+        let provider: Arc<dyn NodePoolProvider> =
+            Arc::new(super::metered::Metered::new(provider, self.metrics.clone()));
         self.account_cache
             .providers
             .lock()
@@ -398,7 +401,9 @@ impl Context {
                         .idp_id
                         .clone()
                         .or_else(|| id.huawei_idp_id.clone())
-                        .ok_or_else(|| not_configured("identity provider (HUAWEICLOUD_SDK_IDP_ID)"))?;
+                        .ok_or_else(|| {
+                            not_configured("identity provider (HUAWEICLOUD_SDK_IDP_ID)")
+                        })?;
                     let file = id.huawei_id_token_file.clone().ok_or_else(|| {
                         not_configured("ID token (HUAWEICLOUD_SDK_ID_TOKEN_FILE)")
                     })?;
@@ -470,13 +475,14 @@ impl Context {
         name: &str,
     ) -> Result<Credentials, Error> {
         let secrets: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
-        let secret = secrets
-            .get_opt(name)
-            .await?
-            .ok_or_else(|| CredentialsError::SecretMissing {
-                namespace: namespace.to_owned(),
-                name: name.to_owned(),
-            })?;
+        let secret =
+            secrets
+                .get_opt(name)
+                .await?
+                .ok_or_else(|| CredentialsError::SecretMissing {
+                    namespace: namespace.to_owned(),
+                    name: name.to_owned(),
+                })?;
         Ok(credentials::from_secret(cloud, &secret)?)
     }
 }

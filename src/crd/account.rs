@@ -30,7 +30,11 @@ use serde::{Deserialize, Serialize};
     category = "cloud",
     derive = "PartialEq",
     printcolumn(name = "Cloud", type_ = "string", json_path = ".spec.cloud"),
-    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp"),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
 )]
 #[x_kube(
     validation = Rule::new("[has(self.source.secretRef), has(self.source.oidc), has(self.source.instanceMetadata)].filter(x, x).size() == 1")

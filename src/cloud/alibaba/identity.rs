@@ -109,8 +109,7 @@ fn temporary(c: StsCredentials, status: u16) -> Result<Temporary, CloudError> {
         .expiration
         .parse()
         .map_err(|_| decode_fail(status, "the credentials' Expiration is not a timestamp"))?;
-    if c.access_key_id.is_empty() || c.access_key_secret.is_empty() || c.security_token.is_empty()
-    {
+    if c.access_key_id.is_empty() || c.access_key_secret.is_empty() || c.security_token.is_empty() {
         return Err(decode_fail(status, "the credentials are incomplete"));
     }
     Ok(Temporary {
@@ -472,7 +471,10 @@ impl CredentialSource for EcsRamRole {
             )
             .await?;
         let answer: MetadataCredentials = serde_json::from_slice(&response.body).map_err(|_| {
-            decode_fail(response.status, "the metadata answer is not the credentials JSON")
+            decode_fail(
+                response.status,
+                "the metadata answer is not the credentials JSON",
+            )
         })?;
         if answer.code.as_deref().is_some_and(|c| c != "Success") {
             return Err(decode_fail(

@@ -31,11 +31,11 @@ use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use super::auth::AccessKey;
-use super::identity::KeySource;
 use super::http::{
     Clock, Endpoint, HttpConfig, Prepared, RandomSource, RawResponse, Transport, check_region,
     decode_json, default_clock, header_value, parse_endpoint,
 };
+use super::identity::KeySource;
 use super::ratelimit::{LimiterKey, RateLimiters};
 use super::sign::{RequestToSign, uri_encode};
 use super::{

@@ -282,6 +282,7 @@ impl Context {
             .assume_role
             .as_ref()
             .and_then(|r| r.duration_seconds)
+            .and_then(|d| u32::try_from(d).ok())
             .or(id.duration_seconds);
         let refreshing = |cloud: Cloud, s: Arc<dyn CredentialSource>, account: String| {
             let metrics = self.metrics.clone();

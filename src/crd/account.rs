@@ -69,7 +69,7 @@ pub struct CloudAccountSpec {
     /// The namespaces whose NodePools may use this account (`*` for every namespace). A NodePool
     /// in another namespace is refused with a Stalled condition.
     #[x_kube(validation = Rule::new("self.all(n, n == '*' || n.matches('^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$'))").message("allowedNamespaces lists namespace names (lowercase letters, digits and '-', at most 63 characters), or '*' for all"))]
-    #[schemars(length(max = 256))]
+    #[schemars(length(max = 64), inner(length(max = 63)))]
     pub allowed_namespaces: Vec<String>,
 }
 
@@ -110,9 +110,11 @@ pub struct AccountSource {
 pub struct AccountSecretRef {
     /// The Secret's namespace.
     #[x_kube(validation = Rule::new("self.matches('^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$')").message("secretRef.namespace must be a namespace name"))]
+    #[schemars(length(max = 63))]
     pub namespace: String,
     /// The Secret's name.
     #[x_kube(validation = Rule::new("self.size() > 0 && self.size() <= 253").message("secretRef.name must name a Secret (1-253 characters)"))]
+    #[schemars(length(max = 253))]
     pub name: String,
 }
 
@@ -124,16 +126,19 @@ pub struct OidcSource {
     /// controller's `ALIBABA_CLOUD_ROLE_ARN`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[x_kube(validation = Rule::new("self.matches('^acs:ram::[0-9]+:role/[^/]+$')").message("roleArn must look like acs:ram::<account ID>:role/<role name>"))]
+    #[schemars(length(max = 256))]
     pub role_arn: Option<String>,
     /// Alibaba: the RAM OIDC provider, `acs:ram::<account ID>:oidc-provider/<name>` (default:
     /// the controller's `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[x_kube(validation = Rule::new("self.matches('^acs:ram::[0-9]+:oidc-provider/[^/]+$')").message("oidcProviderArn must look like acs:ram::<account ID>:oidc-provider/<name>"))]
+    #[schemars(length(max = 256))]
     pub oidc_provider_arn: Option<String>,
     /// Huawei: the IAM identity provider's ID (default: the controller's
     /// `HUAWEICLOUD_SDK_IDP_ID`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[x_kube(validation = Rule::new("self.size() > 0 && self.size() <= 64").message("idpId must name an IAM identity provider (1-64 characters)"))]
+    #[schemars(length(max = 64))]
     pub idp_id: Option<String>,
 }
 
@@ -144,6 +149,7 @@ pub struct MetadataSource {
     /// Alibaba: the ECS instance's RAM role name (default: the instance's only role).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[x_kube(validation = Rule::new("self.size() > 0 && self.size() <= 64").message("roleName must name a RAM role (1-64 characters)"))]
+    #[schemars(length(max = 64))]
     pub role_name: Option<String>,
 }
 
@@ -154,29 +160,34 @@ pub struct AssumeRole {
     /// Alibaba: the RAM role to assume, `acs:ram::<account ID>:role/<name>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[x_kube(validation = Rule::new("self.matches('^acs:ram::[0-9]+:role/[^/]+$')").message("assumeRole.roleArn must look like acs:ram::<account ID>:role/<role name>"))]
+    #[schemars(length(max = 256))]
     pub role_arn: Option<String>,
     /// Alibaba: the ExternalId the role's trust policy requires (not a secret; it tells tenants
     /// apart).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[x_kube(validation = Rule::new("self.matches('^[-_.:/=+@a-zA-Z0-9]{2,1224}$')").message("assumeRole.externalId must be 2-1224 characters of letters, digits and -_.:/=+@"))]
+    #[x_kube(validation = Rule::new("self.matches('^[-_.:/=+@a-zA-Z0-9]+$')").message("assumeRole.externalId must be 2-1224 characters of letters, digits and -_.:/=+@"))]
+    #[schemars(length(min = 2, max = 1224))]
     pub external_id: Option<String>,
     /// Huawei: the account (domain) name that owns the agency.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[x_kube(validation = Rule::new("self.size() > 0 && self.size() <= 64").message("assumeRole.domainName must name an account (1-64 characters)"))]
+    #[schemars(length(max = 64))]
     pub domain_name: Option<String>,
     /// Huawei: the agency to assume.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[x_kube(validation = Rule::new("self.size() > 0 && self.size() <= 64").message("assumeRole.agencyName must name an agency (1-64 characters)"))]
+    #[schemars(length(max = 64))]
     pub agency_name: Option<String>,
     /// The session name the cloud's audit log shows (default `nodepool-controller`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[x_kube(validation = Rule::new("self.matches('^[-_.@a-zA-Z0-9]{2,64}$')").message("assumeRole.sessionName must be 2-64 characters of letters, digits and -_.@"))]
+    #[schemars(length(max = 64))]
     pub session_name: Option<String>,
     /// How long the temporary credentials live, 900-43200 seconds (default 3600); they are
     /// refreshed when a third of that is left.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 900, max = 43200))]
-    pub duration_seconds: Option<u32>,
+    pub duration_seconds: Option<i32>,
 }
 
 impl CloudAccount {

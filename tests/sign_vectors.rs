@@ -1352,7 +1352,7 @@ fn roa_signer_matches_the_shared_sdk_vector() {
         .with(|r| {
             roa::verify(
                 r,
-                &keys("AKTESTEXAMPLE", s(inputs, "secret_key")),
+                keys("AKTESTEXAMPLE", s(inputs, "secret_key")),
                 date,
                 SKEW,
             )
@@ -1362,7 +1362,7 @@ fn roa_signer_matches_the_shared_sdk_vector() {
 }
 
 fn roa_verify(wire: &Wire, sk: &str, now: Timestamp) -> Result<Verified, VerifyError> {
-    wire.with(|r| roa::verify(r, &keys("AKTESTEXAMPLE", sk), now, SKEW))
+    wire.with(|r| roa::verify(r, keys("AKTESTEXAMPLE", sk), now, SKEW))
 }
 
 /// Every ROA request captured from the official clients (`aliyun-python-sdk-core` and the CS
@@ -1529,7 +1529,7 @@ fn roa_verifier_on_captured_sdk_requests() {
             "{id}: wrong secret"
         );
         assert_eq!(
-            wire.with(|r| roa::verify(r, &keys("SOMEONE-ELSE", sk), now, SKEW))
+            wire.with(|r| roa::verify(r, keys("SOMEONE-ELSE", sk), now, SKEW))
                 .err(),
             Some(VerifyError::UnknownAccessKey("AKTESTEXAMPLE".into())),
             "{id}: unknown key"
@@ -1634,7 +1634,7 @@ fn roa_empty_query_values_in_either_form() {
         wire_headers.clone(),
         vec![],
     );
-    wire.with(|r| roa::verify(r, &keys("AK1", "sk"), time, SKEW))
+    wire.with(|r| roa::verify(r, keys("AK1", "sk"), time, SKEW))
         .unwrap();
     // The same request signed over `force=` (as aliyun-python-sdk-core writes it).
     use base64::Engine as _;
@@ -1645,7 +1645,7 @@ fn roa_empty_query_values_in_either_form() {
     let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
     let mut w = wire.clone();
     w.set_header("authorization", &format!("acs AK1:{sig}"));
-    w.with(|r| roa::verify(r, &keys("AK1", "sk"), time, SKEW))
+    w.with(|r| roa::verify(r, keys("AK1", "sk"), time, SKEW))
         .unwrap();
     // Signed over a value that is not there.
     let sts = signed.string_to_sign.replace("&force", "&force=x");
@@ -1654,7 +1654,7 @@ fn roa_empty_query_values_in_either_form() {
     let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
     w.set_header("authorization", &format!("acs AK1:{sig}"));
     assert_eq!(
-        w.with(|r| roa::verify(r, &keys("AK1", "sk"), time, SKEW))
+        w.with(|r| roa::verify(r, keys("AK1", "sk"), time, SKEW))
             .err(),
         Some(VerifyError::SignatureMismatch)
     );

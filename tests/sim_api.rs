@@ -581,6 +581,11 @@ async fn cce_validation_and_authentication() {
     assert_eq!(h.counter("huawei", "ListNodePools", "unauthorized"), 7);
 }
 
+/// Request headers as sent, in order.
+type Headers = Vec<(String, String)>;
+/// A change made to the headers after signing.
+type Edit<'a> = &'a dyn Fn(&mut Headers);
+
 /// What the API gateway accepts besides the Python SDK's requests: a signature over only the
 /// headers Huawei's signing guide requires (`X-Sdk-Date`; the Go SDK and the Terraform
 /// provider sign a few more, never `host`), and the cluster read tools make before a pool call.
@@ -593,7 +598,7 @@ async fn cce_minimal_signed_headers_and_show_cluster() {
     let send = async |path: &str,
                       signed: &[(&str, &str)],
                       time: Timestamp,
-                      edit: &dyn Fn(&mut Vec<(String, String)>)| {
+                      edit: &dyn Fn(&mut Headers)| {
         let date = huawei_sign::format_date(time);
         let mut lines: Vec<(String, String)> = signed
             .iter()
@@ -680,7 +685,7 @@ async fn cce_minimal_signed_headers_and_show_cluster() {
         );
     };
     let late = Timestamp::now() - jiff::SignedDuration::from_mins(16);
-    let refused: [(&str, Timestamp, &dyn Fn(&mut Vec<(String, String)>), &str); 4] = [
+    let refused: [(&str, Timestamp, Edit<'_>, &str); 4] = [
         (
             "wrong signature",
             Timestamp::now(),

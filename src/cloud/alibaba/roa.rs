@@ -396,7 +396,12 @@ mod tests {
                 .map(|(k, v)| (k.as_bytes(), v.as_bytes()))
                 .collect()
         };
-        let table: &[(&[(&str, &str)], EmptyValue, &str)] = &[
+        type Row = (
+            &'static [(&'static str, &'static str)],
+            EmptyValue,
+            &'static str,
+        );
+        let table: &[Row] = &[
             (&[], EmptyValue::KeyOnly, "/clusters/c/nodepools"),
             (
                 &[("b", "2"), ("a", "x y&=z")],

@@ -112,6 +112,8 @@ identity:
         account: tenant-account
         trusted_principals: ["role:{controller}"]
         external_id: tenant-ext
+      - arn: "{node}"
+        account: node-account
   huawei:
     idps:
       - id: nodepool-idp
@@ -122,11 +124,17 @@ identity:
         account: federated-account
     agencies:
       - {{domain_name: tenant-domain, name: cce-admin, account: tenant-account, trusted_principals: ["idp:nodepool-idp"]}}
+  instance:
+    alibaba_role: "{node}"
+    alibaba_imds_v2_required: true
+    huawei_agency: tenant-domain/cce-admin
+    huawei_metadata_token_required: true
 "#,
         ca = ca.display(),
         provider = provider(),
         controller = role("controller"),
         tenant = role("tenant"),
+        node = role("node"),
     );
     let config = dir.join("scenario.yaml");
     std::fs::write(&config, scenario).expect("the scenario");
@@ -237,6 +245,10 @@ impl Setup {
     }
 
     fn controller(&self, log: &Path) -> Proc {
+        self.controller_with(log, &[])
+    }
+
+    fn controller_with(&self, log: &Path, more: &[&str]) -> Proc {
         let mut ctl = Ctl::new(&self.ns.name, &self.sim);
         ctl.log = Some(log);
         ctl.resync = "1";
@@ -260,6 +272,7 @@ impl Setup {
             "900",
         ]
         .iter()
+        .chain(more)
         .map(|s| s.to_string())
         .collect();
         ctl.start()
@@ -399,6 +412,66 @@ async fn without_any_secret_both_clouds_run_keyless_and_credentials_are_refreshe
             !seen.contains(secret.as_str()),
             "a credential leaked into logs/Events/status"
         );
+    }
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn on_a_cloud_instance_the_metadata_services_give_the_credentials() {
+    let s = Setup::new("keyless-metadata").await;
+    let accounts = Api::<CloudAccount>::all(s.client.clone());
+    let names = [
+        format!("{}-ali-md", s.ns.name),
+        format!("{}-hw-md", s.ns.name),
+    ];
+    for (name, cloud) in names.iter().zip(["Alibaba", "Huawei"]) {
+        let account: CloudAccount = serde_json::from_value(json!({
+            "apiVersion": "cloud.nodepool.dev/v1alpha1", "kind": "CloudAccount",
+            "metadata": {"name": name},
+            "spec": {"cloud": cloud, "source": {"instanceMetadata": {}},
+                     "allowedNamespaces": [s.ns.name]}
+        }))
+        .unwrap();
+        accounts
+            .create(&PostParams::default(), &account)
+            .await
+            .unwrap();
+    }
+    let log = s.dir.0.join("controller.log");
+    let _ctl = s.controller_with(
+        &log,
+        &[
+            "--alibaba-metadata-endpoint",
+            &s.sim,
+            "--huawei-metadata-endpoint",
+            &s.sim,
+        ],
+    );
+    let api = s.api();
+    create(&api, with_account(alibaba_pool("ack", 1), &names[0])).await;
+    create(&api, with_account(huawei_pool("cce", 1), &names[1])).await;
+    wait_ready(&api, "ack", 1).await;
+    wait_ready(&api, "cce", 1).await;
+    // Past the first credentials' expiry, and still every call accepted.
+    tokio::time::sleep(Duration::from_secs(LIFETIME + 2)).await;
+    let generation = patch_spec(&api, "cce", json!({"huawei": {"initialNodeCount": 2}})).await;
+    wait_ready(&api, "cce", generation).await;
+    let ok = |cloud: &'static str, op: &'static str| {
+        let sim = s.sim.clone();
+        async move { sim_count(&sim, cloud, move |o, out| o == op && out == "ok").await }
+    };
+    assert!(ok("alibaba-metadata", "GetRamRoleCredentials").await >= 2);
+    assert!(ok("alibaba-metadata", "GetMetadataToken").await >= 2);
+    assert!(ok("huawei-metadata", "GetSecurityKey").await >= 2);
+    for cloud in ["alibaba", "huawei", "alibaba-metadata", "huawei-metadata"] {
+        assert_eq!(
+            sim_count(&s.sim, cloud, |_, o| o != "ok").await,
+            0,
+            "{cloud}: refused calls"
+        );
+    }
+    for name in &names {
+        let _ = accounts.delete(name, &DeleteParams::default()).await;
     }
     s.finish().await;
 }

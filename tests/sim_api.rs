@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use nodepool_controller::cloud::alibaba::sign as alibaba_sign;
 use nodepool_controller::cloud::huawei::sign as huawei_sign;
-use nodepool_controller::cloud::sign::RequestToSign;
+use nodepool_controller::cloud::sign::{self, RequestToSign};
 use nodepool_controller::sim::config::{Account, Token};
 use nodepool_controller::sim::{Scenario, Sim, Timings, server};
 use secrecy::SecretString;
@@ -579,6 +579,141 @@ async fn cce_validation_and_authentication() {
         (404, Some("APIG.0101"))
     );
     assert_eq!(h.counter("huawei", "ListNodePools", "unauthorized"), 7);
+}
+
+/// Request headers as sent, in order.
+type Headers = Vec<(String, String)>;
+/// A change made to the headers after signing.
+type Edit<'a> = &'a dyn Fn(&mut Headers);
+
+/// What the API gateway accepts besides the Python SDK's requests: a signature over only the
+/// headers Huawei's signing guide requires (`X-Sdk-Date`; the Go SDK and the Terraform
+/// provider sign a few more, never `host`), and the cluster read tools make before a pool call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cce_minimal_signed_headers_and_show_cluster() {
+    let h = start().await;
+    let cluster_path = format!("/api/v3/projects/{PROJECT}/clusters/{CLUSTER}");
+    // Signs exactly `signed` and X-Sdk-Date, as the Go SDK signs (by hand: the crate's signer
+    // always signs Host), and sends Content-Type and User-Agent unsigned too.
+    let send = async |path: &str,
+                      signed: &[(&str, &str)],
+                      time: Timestamp,
+                      edit: &dyn Fn(&mut Headers)| {
+        let date = huawei_sign::format_date(time);
+        let mut lines: Vec<(String, String)> = signed
+            .iter()
+            .map(|(n, v)| (n.to_lowercase(), v.to_string()))
+            .collect();
+        lines.push(("x-sdk-date".into(), date.clone()));
+        lines.sort();
+        let names = lines
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(";");
+        let block: String = lines.iter().map(|(n, v)| format!("{n}:{v}\n")).collect();
+        let canonical = format!(
+            "GET\n{}\n\n{block}\n{names}\n{}",
+            huawei_sign::canonical_uri(path),
+            sign::EMPTY_SHA256_HEX
+        );
+        let to_sign = format!(
+            "SDK-HMAC-SHA256\n{date}\n{}",
+            sign::sha256_hex(canonical.as_bytes())
+        );
+        let signature = hex::encode(sign::hmac_sha256(b"HSK", to_sign.as_bytes()));
+        let mut headers: Vec<(String, String)> = signed
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        headers.push(("Content-Type".into(), "application/json".into()));
+        headers.push(("User-Agent".into(), "huaweicloud-usdk-go/3.0".into()));
+        headers.push(("X-Sdk-Date".into(), date));
+        headers.push((
+            "Authorization".into(),
+            format!("SDK-HMAC-SHA256 Access=HAK, SignedHeaders={names}, Signature={signature}"),
+        ));
+        edit(&mut headers);
+        h.send("GET", path, &headers, vec![]).await
+    };
+    let project = [("X-Project-Id", PROJECT)];
+    let keep = |_: &mut Vec<(String, String)>| {};
+
+    let shown = send(&cluster_path, &project, Timestamp::now(), &keep).await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert_eq!(shown.body["kind"], "Cluster");
+    assert_eq!(shown.body["apiVersion"], "v3");
+    assert_eq!(shown.body["metadata"]["uid"], CLUSTER);
+    assert_eq!(shown.body["status"]["phase"], "Available");
+    assert_eq!(shown.body["spec"]["category"], "CCE");
+    assert_eq!(h.counter("huawei", "ShowCluster", "ok"), 1);
+    // Only X-Sdk-Date signed.
+    let bare = send(
+        &format!("{cluster_path}/nodepools"),
+        &[],
+        Timestamp::now(),
+        &|hs| {
+            hs.push(("X-Project-Id".into(), PROJECT.into()));
+        },
+    )
+    .await;
+    assert_eq!(bare.status, 200, "{}", bare.body);
+    assert_eq!(bare.body["kind"], "List");
+
+    let other = send(
+        &format!("/api/v3/projects/{PROJECT}/clusters/nope"),
+        &project,
+        Timestamp::now(),
+        &keep,
+    )
+    .await;
+    assert_eq!(other.status, 404, "{}", other.body);
+    assert_eq!(other.body["error_code"], "CCE.01404001");
+
+    // Still refused: a wrong signature, an expired or missing X-Sdk-Date, X-Sdk-Date not signed.
+    let flip_signature = |hs: &mut Vec<(String, String)>| {
+        let auth = hs.iter_mut().find(|(n, _)| n == "Authorization").unwrap();
+        let last = auth.1.pop().unwrap();
+        auth.1.push(if last == '0' { '1' } else { '0' });
+    };
+    let drop_date = |hs: &mut Vec<(String, String)>| hs.retain(|(n, _)| n != "X-Sdk-Date");
+    let unsign_date = |hs: &mut Vec<(String, String)>| {
+        let auth = hs.iter_mut().find(|(n, _)| n == "Authorization").unwrap();
+        auth.1 = auth.1.replace(
+            "SignedHeaders=x-project-id;x-sdk-date",
+            "SignedHeaders=x-project-id",
+        );
+    };
+    let late = Timestamp::now() - jiff::SignedDuration::from_mins(16);
+    let refused: [(&str, Timestamp, Edit<'_>, &str); 4] = [
+        (
+            "wrong signature",
+            Timestamp::now(),
+            &flip_signature,
+            "verify aksk signature fail",
+        ),
+        ("expired date", late, &keep, "x-sdk-date expired or invalid"),
+        (
+            "no X-Sdk-Date",
+            Timestamp::now(),
+            &drop_date,
+            "MissingSignedHeader",
+        ),
+        (
+            "X-Sdk-Date not signed",
+            Timestamp::now(),
+            &unsign_date,
+            "RequiredHeaderNotSigned",
+        ),
+    ];
+    for (what, time, edit, message) in refused {
+        let r = send(&cluster_path, &project, time, edit).await;
+        assert_eq!(r.status, 401, "{what}: {}", r.body);
+        assert_eq!(r.body["error_code"], "APIG.0301", "{what}");
+        let msg = r.body["error_msg"].as_str().unwrap();
+        assert!(msg.contains(message), "{what}: {msg}");
+    }
+    assert_eq!(h.counter("huawei", "ShowCluster", "unauthorized"), 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -23,6 +23,7 @@ pub mod identity;
 pub mod marks;
 pub mod model;
 pub mod phase;
+pub mod roa;
 pub mod sign;
 
 use async_trait::async_trait;

@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::cloud::ratelimit::RateLimit;
 use crate::controller::Config;
+use crate::controller::accounts::IdentityConfig;
 use crate::controller::leader::LeaderElection;
 
 /// Runs Huawei Cloud CCE and Alibaba Cloud ACK node pools from Kubernetes NodePool objects.
@@ -20,8 +21,13 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print the NodePool CustomResourceDefinition as YAML (what `crds/` holds).
-    Crd,
+    /// Print the CustomResourceDefinitions as YAML (what `crds/` holds): all of them, or one
+    /// (`nodepool`, `cloudaccount`).
+    Crd {
+        /// Only this one: `nodepool` (crds/nodepool.yaml) or `cloudaccount` (crds/cloudaccount.yaml).
+        #[arg(value_parser = ["nodepool", "cloudaccount"])]
+        kind: Option<String>,
+    },
     /// Run the controller against the cluster of the current kubeconfig (or in-cluster config).
     Run(Box<RunArgs>),
 }
@@ -102,6 +108,85 @@ pub struct RunArgs {
     /// Log format: `text` or `json`.
     #[arg(long, env = "NODEPOOL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Alibaba STS endpoint for CloudAccounts (default https://sts.aliyuncs.com).
+    #[arg(
+        long,
+        env = "NODEPOOL_ALIBABA_STS_ENDPOINT",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
+    pub alibaba_sts_endpoint: Option<String>,
+    /// RRSA: the RAM role the controller's ServiceAccount token assumes (ACK injects it).
+    #[arg(
+        long,
+        env = "ALIBABA_CLOUD_ROLE_ARN",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
+    pub alibaba_role_arn: Option<String>,
+    /// RRSA: the RAM OIDC provider of the cluster (ACK injects it).
+    #[arg(
+        long,
+        env = "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
+    pub alibaba_oidc_provider_arn: Option<String>,
+    /// RRSA: the projected ServiceAccount token file, audience sts.aliyuncs.com (ACK injects it).
+    #[arg(
+        long,
+        env = "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
+    pub alibaba_oidc_token_file: Option<std::path::PathBuf>,
+    /// RoleSessionName for STS (default nodepool-controller).
+    #[arg(
+        long,
+        env = "ALIBABA_CLOUD_ROLE_SESSION_NAME",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
+    pub alibaba_role_session_name: Option<String>,
+    /// Alibaba ECS metadata service (default http://100.100.100.200).
+    #[arg(
+        long,
+        env = "NODEPOOL_ALIBABA_METADATA_ENDPOINT",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
+    pub alibaba_metadata_endpoint: Option<String>,
+    /// Huawei IAM endpoint (default https://iam.myhuaweicloud.com).
+    #[arg(
+        long,
+        env = "HUAWEICLOUD_SDK_IAM_ENDPOINT",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
+    pub huawei_iam_endpoint: Option<String>,
+    /// Huawei OIDC federation: the IAM identity provider's ID.
+    #[arg(
+        long,
+        env = "HUAWEICLOUD_SDK_IDP_ID",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
+    pub huawei_idp_id: Option<String>,
+    /// Huawei OIDC federation: the projected ServiceAccount token file.
+    #[arg(
+        long,
+        env = "HUAWEICLOUD_SDK_ID_TOKEN_FILE",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
+    pub huawei_id_token_file: Option<std::path::PathBuf>,
+    /// Huawei ECS metadata service (default http://169.254.169.254).
+    #[arg(
+        long,
+        env = "NODEPOOL_HUAWEI_METADATA_ENDPOINT",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
+    pub huawei_metadata_endpoint: Option<String>,
+    /// Lifetime asked for temporary credentials, in seconds (default: 3600 Alibaba, 21600 Huawei,
+    /// as the official SDKs ask); a CloudAccount's assumeRole.durationSeconds overrides it.
+    #[arg(
+        long,
+        env = "NODEPOOL_CREDENTIAL_DURATION_SECONDS",
+        help_heading = "Keyless identities (CloudAccounts)"
+    )]
+    pub credential_duration_seconds: Option<u32>,
 }
 
 /// How the controller writes its logs.
@@ -157,6 +242,19 @@ impl RunArgs {
             http_addr: Some(self.http_addr),
             create_grace: Duration::from_secs_f64(self.create_grace_seconds.max(0.0)),
             delete_timeout: Duration::from_secs_f64(self.delete_timeout_seconds.max(1.0)),
+            identity: IdentityConfig {
+                alibaba_sts_endpoint: self.alibaba_sts_endpoint.clone(),
+                alibaba_role_arn: self.alibaba_role_arn.clone(),
+                alibaba_oidc_provider_arn: self.alibaba_oidc_provider_arn.clone(),
+                alibaba_oidc_token_file: self.alibaba_oidc_token_file.clone(),
+                alibaba_role_session_name: self.alibaba_role_session_name.clone(),
+                alibaba_metadata_endpoint: self.alibaba_metadata_endpoint.clone(),
+                huawei_iam_endpoint: self.huawei_iam_endpoint.clone(),
+                huawei_idp_id: self.huawei_idp_id.clone(),
+                huawei_id_token_file: self.huawei_id_token_file.clone(),
+                huawei_metadata_endpoint: self.huawei_metadata_endpoint.clone(),
+                duration_seconds: self.credential_duration_seconds,
+            },
             ..Config::default()
         }
     }

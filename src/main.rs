@@ -18,7 +18,14 @@ pub static malloc_conf: &[u8] = b"narenas:1,dirty_decay_ms:0,muzzy_decay_ms:0\0"
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Crd => print!("{}", nodepool_controller::crd::crd_yaml()),
+        Command::Crd { kind } => print!(
+            "{}",
+            match kind.as_deref() {
+                Some("nodepool") => nodepool_controller::crd::crd_yaml(),
+                Some(_) => nodepool_controller::crd::account_crd_yaml(),
+                None => nodepool_controller::crd::all_crds_yaml(),
+            }
+        ),
         Command::Run(args) => {
             let filter = EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new("info,kube=warn"));

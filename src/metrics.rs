@@ -46,6 +46,17 @@ pub struct DriftLabels {
     pub field: &'static str,
 }
 
+/// Labels of the credential fetch counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CredentialLabels {
+    /// `huawei` or `alibaba`.
+    pub cloud: &'static str,
+    /// The source: `oidc`, `assume_role`, `metadata`.
+    pub source: &'static str,
+    /// `ok` or the error reason.
+    pub outcome: &'static str,
+}
+
 /// Every metric the controller exports.
 pub struct Metrics {
     /// `nodepool_reconcile_total`.
@@ -60,6 +71,8 @@ pub struct Metrics {
     pub phases: Family<PhaseLabels, Gauge>,
     /// `nodepool_drift_total`.
     pub drift: Family<DriftLabels, Counter>,
+    /// `nodepool_credential_fetches_total`.
+    pub credential_fetches: Family<CredentialLabels, Counter>,
     registry: Registry,
 }
 
@@ -109,7 +122,14 @@ impl Metrics {
             "Managed fields found changed at the cloud behind the controller, by cloud and field",
             drift.clone(),
         );
+        let credential_fetches = Family::<CredentialLabels, Counter>::default();
+        registry.register(
+            "credential_fetches",
+            "Temporary credentials fetched from the clouds' identity services, by cloud, source and outcome",
+            credential_fetches.clone(),
+        );
         Metrics {
+            credential_fetches,
             drift,
             reconciles,
             reconcile_duration,
@@ -126,6 +146,22 @@ impl Metrics {
             .get_or_create(&DriftLabels {
                 cloud: cloud.label(),
                 field: field.label(),
+            })
+            .inc();
+    }
+
+    /// Counts one fetch of temporary credentials.
+    pub fn credential_fetch(
+        &self,
+        cloud: &'static str,
+        source: &'static str,
+        outcome: &'static str,
+    ) {
+        self.credential_fetches
+            .get_or_create(&CredentialLabels {
+                cloud,
+                source,
+                outcome,
             })
             .inc();
     }

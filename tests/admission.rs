@@ -189,7 +189,7 @@ fn invalid_cases() -> Vec<Invalid> {
         case(
             "no credentialsRef",
             unset(hw(), "/spec/credentialsRef"),
-            "spec.credentialsRef: Required value",
+            "set exactly one of spec.credentialsRef (a credentials Secret in this namespace) or spec.accountRef",
         ),
         case(
             "empty credentialsRef name",

@@ -298,14 +298,19 @@ fn difference(path: &str, a: &Value, b: &Value) -> Option<String> {
 
 #[test]
 fn chart_crd_is_the_generated_crd() {
-    let generated = std::fs::read_to_string(Path::new(ROOT).join("crds/nodepool.yaml"))
-        .expect("crds/nodepool.yaml");
-    let in_chart = std::fs::read_to_string(chart_dir().join("files/nodepool-crd.yaml"))
-        .expect("the chart's files/nodepool-crd.yaml");
-    assert!(
-        in_chart == generated,
-        "charts/nodepool-controller/files/nodepool-crd.yaml differs from crds/nodepool.yaml: make it a link again (ln -sf ../../../crds/nodepool.yaml)"
-    );
+    for (file, link) in [
+        ("nodepool.yaml", "nodepool-crd.yaml"),
+        ("cloudaccount.yaml", "cloudaccount-crd.yaml"),
+    ] {
+        let generated = std::fs::read_to_string(Path::new(ROOT).join("crds").join(file))
+            .expect("a generated CRD");
+        let in_chart = std::fs::read_to_string(chart_dir().join("files").join(link))
+            .expect("the chart's copy");
+        assert!(
+            in_chart == generated,
+            "charts/nodepool-controller/files/{link} differs from crds/{file}: make it a link again (ln -sf ../../../crds/{file})"
+        );
+    }
     let objs = template(&[]).expect("helm template");
     let crd = find(
         &objs,
@@ -324,9 +329,26 @@ fn chart_crd_is_the_generated_crd() {
     let meta = stripped["metadata"].as_mapping_mut().expect("metadata");
     meta.remove("labels");
     meta.remove("annotations");
+    let generated = std::fs::read_to_string(Path::new(ROOT).join("crds/nodepool.yaml"))
+        .expect("crds/nodepool.yaml");
     assert!(
         stripped == yaml(&generated),
         "the rendered CRD is crds/nodepool.yaml"
+    );
+    let accounts = find(
+        &objs,
+        "CustomResourceDefinition",
+        "cloudaccounts.cloud.nodepool.dev",
+    );
+    let mut stripped = accounts.clone();
+    let meta = stripped["metadata"].as_mapping_mut().expect("metadata");
+    meta.remove("labels");
+    meta.remove("annotations");
+    let generated = std::fs::read_to_string(Path::new(ROOT).join("crds/cloudaccount.yaml"))
+        .expect("crds/cloudaccount.yaml");
+    assert!(
+        stripped == yaml(&generated),
+        "the rendered CloudAccount CRD is crds/cloudaccount.yaml"
     );
 
     let objs = template(&["--set", "crds.keep=false"]).expect("helm template");
@@ -420,7 +442,7 @@ fn default_chart_is_least_privilege_and_hardened() {
     let cr = find(&objs, "ClusterRole", "nodepool-controller");
     for rule in cr["rules"].as_sequence().expect("rules") {
         if rule["resources"] == yaml("[secrets]") {
-            assert_eq!(rule["verbs"], yaml("[get, list, watch]"));
+            assert_eq!(rule["verbs"], yaml("[get, list, watch, patch]"));
         }
     }
 }
@@ -512,9 +534,17 @@ fn every_toggle_does_what_it_says() {
         sa["metadata"]["annotations"]["example.com/cloud-identity"],
         "nodepool-operator@example"
     );
-    // Namespaced RBAC: a Role and RoleBinding per watched namespace, no ClusterRole at all.
-    assert!(kinds(&objs, "ClusterRole").is_empty());
-    assert!(kinds(&objs, "ClusterRoleBinding").is_empty());
+    // Namespaced RBAC: a Role and RoleBinding per watched namespace; the only ClusterRole reads
+    // CloudAccounts (cluster-scoped) and grants nothing on Secrets.
+    let cluster_roles = kinds(&objs, "ClusterRole");
+    assert_eq!(cluster_roles.len(), 1);
+    assert_eq!(
+        cluster_roles[0]["rules"],
+        yaml(
+            "[{apiGroups: [cloud.nodepool.dev], resources: [cloudaccounts], verbs: [get, list, watch]}]"
+        )
+    );
+    assert_eq!(kinds(&objs, "ClusterRoleBinding").len(), 1);
     for ns in ["team-a", "team-b"] {
         let role = objs
             .iter()

@@ -3,8 +3,11 @@
 //! them from a Kubernetes Secret is [`crate::credentials`]' job.
 
 use std::fmt;
+use std::sync::Arc;
 
 use secrecy::SecretString;
+
+use super::identity::{KeySource, Refreshing};
 
 /// An access key pair, optionally with a security token (temporary STS credentials).
 #[derive(Clone)]
@@ -56,6 +59,14 @@ pub enum HuaweiAuth {
     AccessKey(AccessKey),
     /// A ready IAM token, sent as `X-Auth-Token` (no signing).
     Token(SecretString),
+    /// Temporary AK/SK from an identity service, refreshed before they expire.
+    Refreshing(Arc<Refreshing>),
+}
+
+impl From<AccessKey> for KeySource {
+    fn from(key: AccessKey) -> Self {
+        KeySource::Static(key)
+    }
 }
 
 impl fmt::Debug for HuaweiAuth {
@@ -63,6 +74,7 @@ impl fmt::Debug for HuaweiAuth {
         match self {
             HuaweiAuth::AccessKey(key) => f.debug_tuple("AccessKey").field(key).finish(),
             HuaweiAuth::Token(_) => f.debug_tuple("Token").field(&"<redacted>").finish(),
+            HuaweiAuth::Refreshing(r) => f.debug_tuple("Refreshing").field(r).finish(),
         }
     }
 }

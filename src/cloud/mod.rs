@@ -25,6 +25,7 @@ pub mod endpoint;
 pub mod error;
 pub mod http;
 pub mod huawei;
+pub mod identity;
 pub mod phase;
 pub mod ratelimit;
 pub mod sign;
@@ -398,6 +399,8 @@ pub enum Operation {
     Delete,
     /// Set a pool's node count.
     Scale,
+    /// Obtain temporary credentials from an identity service (STS, IAM, a metadata service).
+    Credentials,
 }
 
 impl Operation {
@@ -411,6 +414,7 @@ impl Operation {
             Operation::Update => "update",
             Operation::Delete => "delete",
             Operation::Scale => "scale",
+            Operation::Credentials => "credentials",
         }
     }
 }
@@ -425,6 +429,7 @@ impl fmt::Display for Operation {
             Operation::Update => "updating a node pool",
             Operation::Delete => "deleting a node pool",
             Operation::Scale => "scaling a node pool",
+            Operation::Credentials => "obtaining credentials",
         })
     }
 }
@@ -511,6 +516,18 @@ pub enum CloudError {
         /// What is wrong (never a secret).
         detail: String,
     },
+    /// No credentials: the identity service refused them or could not be reached (the call
+    /// itself was never sent).
+    #[error("{operation} at {cloud}: no credentials: {source}")]
+    Credentials {
+        /// The cloud.
+        cloud: Cloud,
+        /// The operation that needed them.
+        operation: Operation,
+        /// The identity service's answer (shared: one failure is returned to every waiting call).
+        #[source]
+        source: std::sync::Arc<CloudError>,
+    },
     /// A lookup matched more than one pool.
     #[error("{operation} at {cloud}: {count} node pools match {what}; refusing to pick one")]
     Ambiguous {
@@ -534,6 +551,7 @@ impl CloudError {
             | CloudError::Decode { cloud, .. }
             | CloudError::Sign { cloud, .. }
             | CloudError::InvalidInput { cloud, .. }
+            | CloudError::Credentials { cloud, .. }
             | CloudError::Ambiguous { cloud, .. } => *cloud,
         }
     }
@@ -546,6 +564,7 @@ impl CloudError {
             | CloudError::Decode { operation, .. }
             | CloudError::Sign { operation, .. }
             | CloudError::InvalidInput { operation, .. }
+            | CloudError::Credentials { operation, .. }
             | CloudError::Ambiguous { operation, .. } => *operation,
         }
     }
@@ -562,6 +581,7 @@ impl CloudError {
             CloudError::Transport { .. } | CloudError::Decode { .. } => ErrorKind::Transient,
             CloudError::Sign { .. } => ErrorKind::Auth,
             CloudError::InvalidInput { .. } => ErrorKind::Invalid,
+            CloudError::Credentials { source, .. } => identity::credentials_kind(source),
             CloudError::Ambiguous { .. } => ErrorKind::Conflict,
         }
     }
@@ -578,6 +598,10 @@ impl CloudError {
             CloudError::Decode { .. } => "CloudBadResponse",
             CloudError::Sign { .. } => "CloudSigningFailed",
             CloudError::InvalidInput { .. } => "CloudInvalidInput",
+            CloudError::Credentials { source, .. } => match identity::credentials_kind(source) {
+                ErrorKind::Auth => "CredentialsRefused",
+                _ => "CredentialsUnavailable",
+            },
             CloudError::Ambiguous { .. } => "CloudAmbiguousPool",
         }
     }
@@ -609,7 +633,9 @@ impl CloudError {
     pub fn nothing_made(&self) -> bool {
         match self {
             CloudError::Api { source, .. } => source.status < 500 && source.status != 408,
-            CloudError::Sign { .. } | CloudError::InvalidInput { .. } => true,
+            CloudError::Sign { .. }
+            | CloudError::InvalidInput { .. }
+            | CloudError::Credentials { .. } => true,
             CloudError::Transport { .. }
             | CloudError::Decode { .. }
             | CloudError::Ambiguous { .. } => false,

@@ -102,6 +102,19 @@ impl CachedNodePool {
             .map(|r| r.credentials_ref.name)
     }
 
+    /// The name of the CloudAccount the spec refers to, if any.
+    pub fn account_name(&self) -> Option<String> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Refs {
+            account_ref: Option<crate::crd::AccountRef>,
+        }
+        serde_json::from_str::<Refs>(&self.spec)
+            .ok()
+            .and_then(|r| r.account_ref)
+            .map(|r| r.name)
+    }
+
     /// Bytes held by the spec and status text (for tests and the documentation's figures).
     pub fn text_len(&self) -> usize {
         self.spec.len() + self.status.as_deref().map_or(0, str::len)

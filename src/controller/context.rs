@@ -15,6 +15,7 @@ use kube::runtime::reflector::{ObjectRef, Store};
 use kube::{Client, Resource, ResourceExt};
 use tracing::warn;
 
+use super::accounts::{Accounts, IdentityConfig};
 use super::cache::{CachedNodePool, key, slim};
 use super::conditions;
 use super::error::Error;
@@ -28,7 +29,7 @@ use crate::cloud::huawei::{HuaweiClient, HuaweiConfig};
 use crate::cloud::phase::Phase;
 use crate::cloud::ratelimit::{RateLimit, RateLimiters};
 use crate::cloud::{Cloud, NodePoolProvider};
-use crate::crd::{CloudSpec, NodePool, NodePoolStatus};
+use crate::crd::{CloudAccount, CloudSpec, CredentialsFrom, NodePool, NodePoolStatus};
 use crate::credentials::{self, Credentials, CredentialsError};
 use crate::metrics::Metrics;
 
@@ -70,17 +71,32 @@ pub struct Config {
     pub create_grace: Duration,
     /// How long a delete may take at the cloud before the NodePool stalls with a message.
     pub delete_timeout: Duration,
+    /// Keyless identities and identity service endpoints, for CloudAccounts.
+    pub identity: IdentityConfig,
 }
 
 impl Config {
     /// Checks the cloud endpoint overrides (see [`crate::cloud::endpoint::check_endpoint`]);
     /// the controller refuses to start with an endpoint that fails it.
     pub fn check_endpoints(&self) -> Result<(), crate::cloud::endpoint::EndpointError> {
-        for url in [&self.huawei_endpoint, &self.alibaba_endpoint]
+        let id = &self.identity;
+        for url in [
+            &self.huawei_endpoint,
+            &self.alibaba_endpoint,
+            &id.alibaba_sts_endpoint,
+            &id.huawei_iam_endpoint,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            crate::cloud::endpoint::check_endpoint(url, self.allow_insecure_endpoints, false)?;
+        }
+        // The metadata services are plain HTTP on the instance's link-local address.
+        for url in [&id.alibaba_metadata_endpoint, &id.huawei_metadata_endpoint]
             .into_iter()
             .flatten()
         {
-            crate::cloud::endpoint::check_endpoint(url, self.allow_insecure_endpoints, false)?;
+            crate::cloud::endpoint::check_endpoint(url, self.allow_insecure_endpoints, true)?;
         }
         Ok(())
     }
@@ -106,6 +122,7 @@ impl Default for Config {
             http_addr: None,
             create_grace: Duration::from_secs(120),
             delete_timeout: Duration::from_secs(1800),
+            identity: IdentityConfig::default(),
         }
     }
 }
@@ -137,6 +154,10 @@ pub struct Context {
     pub(super) providers: Providers,
     /// The NodePools this controller watches (to tell which NodePool records or marks a pool).
     pub(super) nodepools: Stores<CachedNodePool>,
+    /// The CloudAccounts, from a watch.
+    pub(super) accounts: Store<CloudAccount>,
+    /// Keys and cloud clients per CloudAccount (see [`Context::account_provider`]).
+    pub(super) account_cache: Accounts,
 }
 
 /// The key of a Secret in the metadata store.
@@ -308,6 +329,9 @@ impl Context {
     /// changes: reading the Secret and building a client with a fresh connection pool for every
     /// reconcile would cost an API server request and new TLS connections each time.
     pub(super) async fn provider(&self, np: &NodePool) -> Result<Arc<dyn NodePoolProvider>, Error> {
+        if let CredentialsFrom::Account(account) = np.spec.credentials() {
+            return self.account_provider(np, account).await;
+        }
         let Target {
             cloud,
             region,
@@ -483,11 +507,12 @@ impl Context {
     pub(super) fn cluster_key(&self, np: &NodePool, target: &Target) -> ClusterKey {
         ClusterKey {
             cloud: target.cloud,
-            credentials: format!(
-                "{}/{}",
-                np.namespace().unwrap_or_default(),
-                np.spec.credentials_ref.name
-            ),
+            credentials: match np.spec.credentials() {
+                CredentialsFrom::Account(account) => format!("cloudaccount/{account}"),
+                CredentialsFrom::Secret(secret) => {
+                    format!("{}/{secret}", np.namespace().unwrap_or_default())
+                }
+            },
             region: target.region.clone(),
             project: target.project.clone(),
             cluster: target.cluster.clone(),

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use kube::runtime::controller::Action;
 
+use super::accounts::AccountError;
 use super::cache::{CachedNodePool, key};
 use super::conditions::Failure;
 use super::context::{Context, jitter};
@@ -21,6 +22,9 @@ pub enum Error {
     /// The credentials Secret is missing or incomplete.
     #[error("{0}")]
     Credentials(#[from] CredentialsError),
+    /// The CloudAccount is missing, does not allow the namespace, or cannot be used.
+    #[error("{0}")]
+    Account(#[from] AccountError),
     /// The decision needs the user (a pool that is not provably this NodePool's, ...).
     #[error("{}", .0.message())]
     Stalled(Stall),
@@ -75,6 +79,7 @@ impl Error {
         match self {
             Error::Cloud(e) => e.reason(),
             Error::Credentials(e) => e.reason(),
+            Error::Account(e) => e.reason(),
             Error::Stalled(s) => s.reason(),
             Error::ClusterNotFound { .. } => "ClusterNotFound",
             Error::DeleteTimeout { .. } => "DeleteTimeout",
@@ -92,6 +97,7 @@ impl Error {
         match self {
             Error::Cloud(e) => e.kind().is_retryable(),
             Error::Credentials(_)
+            | Error::Account(_)
             | Error::Stalled(_)
             | Error::ClusterNotFound { .. }
             | Error::DeleteTimeout { .. }

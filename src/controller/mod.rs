@@ -6,6 +6,7 @@
 //! * [`error`]: errors and the error policy; [`status`]: status, finalizer and conditions;
 //! * [`run`]: the watches, leader election and the reconcile stream.
 
+pub mod accounts;
 pub mod cache;
 pub mod conditions;
 pub mod context;

@@ -17,7 +17,7 @@ use kube::runtime::reflector::{self, ObjectRef, reflector};
 use kube::runtime::{WatchStreamExt, watcher};
 use tracing::{debug, warn};
 
-use super::cache::CachedNodePool;
+use super::cache::{CachedNodePool, key};
 use super::context::{Config, Context, OwnWrites, Stores};
 use super::error::error_policy;
 use super::leader::LeaderGate;
@@ -25,7 +25,7 @@ use super::reads::ClusterReads;
 use super::reconcile::reconcile;
 use super::secrets::SecretKeeper;
 use crate::cloud::ratelimit::RateLimiters;
-use crate::crd::NodePool;
+use crate::crd::{CloudAccount, NodePool};
 use crate::credentials::{CREDENTIALS_SELECTOR, CREDENTIALS_TYPE_SELECTOR};
 use crate::metrics::Metrics;
 use crate::server::{self, Health};
@@ -144,6 +144,21 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
         scopes.iter().map(|_| reflector::store()).unzip();
     // Fed by a NodePool watch and a Secret watch per scope.
     let keeper = Arc::new(SecretKeeper::new(2 * scopes.len()));
+    // CloudAccounts are cluster-scoped: one watch, whose changes are sent to the scope of each
+    // NodePool that uses the account.
+    let (accounts, accounts_writer) = reflector::store();
+    let account_events = reflector(
+        accounts_writer,
+        watcher::watcher(
+            Api::<CloudAccount>::all(client.clone()),
+            watcher::Config::default(),
+        ),
+    )
+    .touched_objects();
+    let (account_senders, account_receivers): (Vec<_>, Vec<_>) = scopes
+        .iter()
+        .map(|_| futures::channel::mpsc::unbounded::<ObjectRef<CachedNodePool>>())
+        .unzip();
     let ctx = Arc::new(Context {
         metrics,
         leader,
@@ -157,6 +172,8 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
         secrets: Stores(secret_stores),
         providers: Mutex::new(HashMap::new()),
         nodepools: Stores(np_stores.clone()),
+        accounts,
+        account_cache: Default::default(),
         client,
         config: config.clone(),
     });
@@ -165,13 +182,36 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
             .clone()
             .run(ctx.clone(), config.resync.min(Duration::from_secs(60))),
     );
+    {
+        let (ctx, scopes) = (ctx.clone(), scopes.clone());
+        tokio::spawn(async move {
+            let mut events = std::pin::pin!(account_events);
+            while let Some(event) = events.next().await {
+                let Ok(account) = event else { continue };
+                let name = account.metadata.name.clone();
+                for np in ctx.nodepools.state() {
+                    if name.is_none() || np.account_name() != name {
+                        continue;
+                    }
+                    ctx.own_writes.force(key(&np.metadata));
+                    let scope = scopes.iter().position(|s| {
+                        s.is_none() || s.as_deref() == np.metadata.namespace.as_deref()
+                    });
+                    if let Some(i) = scope {
+                        let _ = account_senders[i].unbounded_send(ObjectRef::from_obj(np.as_ref()));
+                    }
+                }
+            }
+        });
+    }
     let unlisted = Arc::new(std::sync::atomic::AtomicUsize::new(scopes.len()));
     let concurrency = (config.concurrency as usize / scopes.len()).max(1) as u16;
     let mut runs = Vec::new();
-    for ((scope, (secret_writer, np_writer)), store) in scopes
+    for (((scope, (secret_writer, np_writer)), store), account_triggers) in scopes
         .iter()
         .zip(secret_writers.into_iter().zip(np_writers))
         .zip(np_stores)
+        .zip(account_receivers)
     {
         // Only credentials Secrets (the label, and type Opaque), and only their metadata: a
         // metadata watch transfers no Secret data. Values are read when a client has to be
@@ -242,6 +282,8 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
                     })
                     .collect::<Vec<ObjectRef<CachedNodePool>>>()
             })
+            // A change of a CloudAccount re-reconciles the NodePools that use it.
+            .reconcile_on(account_triggers)
             .shutdown_on_signal()
             .run(reconcile, error_policy, ctx.clone());
         runs.push(run.boxed());

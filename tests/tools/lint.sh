@@ -29,8 +29,10 @@ helm template nodepool-controller "$CHART" --namespace nodepool-system -f "$TOGG
 echo "helm template: $(grep -c '^kind:' "$out/default.yaml") objects (defaults), $(grep -c '^kind:' "$out/toggles.yaml") (every toggle)"
 # What the release workflow pushes: the package holds the linked files themselves.
 helm package "$CHART" --destination "$out" >/dev/null
-for f in files/nodepool-crd.yaml files/alerts.yaml files/dashboard.json values.schema.json; do
-  tar -tzf "$out"/nodepool-controller-*.tgz | grep -qx "nodepool-controller/$f" \
+# The listing is read whole first: `grep -q` stopping early would make tar fail on a closed pipe.
+listing=$(tar -tzf "$out"/nodepool-controller-*.tgz)
+for f in files/nodepool-crd.yaml files/cloudaccount-crd.yaml files/alerts.yaml files/dashboard.json values.schema.json; do
+  grep -qx "nodepool-controller/$f" <<<"$listing" \
     || { echo "helm package: $f missing from the chart archive" >&2; exit 1; }
 done
 echo "helm package: $(basename "$out"/nodepool-controller-*.tgz) ok"

@@ -73,12 +73,12 @@ ClusterRole and the per-namespace Roles). Exactly what the controller calls. */}
 - apiGroups: [cloud.nodepool.dev]
   resources: [nodepools/status]
   verbs: [patch]
-# Read the credentials Secret a NodePool names; watch Secrets' metadata so a rotated Secret is
-# picked up at once.
+# Credentials Secrets: list and watch the metadata of labelled ones, read the one a NodePool
+# names, patch the controller's own finalizer onto it while NodePools need it.
 - apiGroups: [""]
   resources: [secrets]
-  verbs: [get, list, watch]
-# Events on NodePools.
+  verbs: [get, list, watch, patch]
+# Events on NodePools and credentials Secrets.
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create, patch]

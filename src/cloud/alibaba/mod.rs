@@ -19,6 +19,7 @@
 
 pub mod body;
 pub mod error;
+pub mod identity;
 pub mod marks;
 pub mod model;
 pub mod phase;
@@ -35,6 +36,7 @@ use super::http::{
     Clock, Endpoint, HttpConfig, Prepared, RandomSource, RawResponse, Transport, check_region,
     decode_json, default_clock, header_value, parse_endpoint,
 };
+use super::identity::KeySource;
 use super::ratelimit::{LimiterKey, RateLimiters};
 use super::sign::{RequestToSign, uri_encode};
 use super::{
@@ -80,7 +82,7 @@ pub type NonceSource = std::sync::Arc<dyn Fn() -> String + Send + Sync>;
 pub struct AlibabaClient {
     transport: Transport,
     endpoint: Endpoint,
-    key: AccessKey,
+    key: KeySource,
     force_delete: bool,
     clock: Clock,
     nonce: NonceSource,
@@ -96,13 +98,15 @@ impl std::fmt::Debug for AlibabaClient {
 }
 
 impl AlibabaClient {
-    /// A client. Its rate limiter bucket is `limiters`' bucket for (Alibaba, access key ID,
-    /// region).
+    /// A client. Its rate limiter bucket is `limiters`' bucket for (Alibaba, account, region):
+    /// the account is the access key ID of a fixed key, the account name of temporary
+    /// credentials (see [`KeySource::account`]).
     pub fn new(
         config: AlibabaConfig,
-        key: AccessKey,
+        key: impl Into<KeySource>,
         limiters: &RateLimiters,
     ) -> Result<Self, CloudError> {
+        let key = key.into();
         check_region(CLOUD, &config.region)?;
         let endpoint = match &config.endpoint {
             Some(raw) => parse_endpoint(CLOUD, raw)?,
@@ -110,7 +114,7 @@ impl AlibabaClient {
         };
         let bucket = limiters.bucket(LimiterKey {
             cloud: CLOUD,
-            account: key.id.clone(),
+            account: key.account(),
             region: config.region.clone(),
         });
         let transport = Transport::new(CLOUD, &config.http, bucket, error::parse)?;
@@ -155,8 +159,10 @@ impl AlibabaClient {
     }
 
     /// Builds and signs one attempt.
+    #[allow(clippy::too_many_arguments)]
     fn prepare(
         &self,
+        key: &AccessKey,
         operation: Operation,
         action: &str,
         method: &Method,
@@ -180,11 +186,11 @@ impl AlibabaClient {
         if !body.is_empty() {
             headers.push(("content-type", "application/json; charset=utf-8".to_owned()));
         }
-        match &self.key.security_token {
+        match &key.security_token {
             None => headers.push(("x-acs-credentials-provider", "static_ak".to_owned())),
             Some(token) => {
                 headers.push(("x-acs-credentials-provider", "static_sts".to_owned()));
-                headers.push(("x-acs-accesskey-id", self.key.id.clone()));
+                headers.push(("x-acs-accesskey-id", key.id.clone()));
                 headers.push(("x-acs-security-token", token.expose_secret().to_owned()));
             }
         }
@@ -198,8 +204,8 @@ impl AlibabaClient {
         };
         let added = sign::signing_headers(
             &request,
-            &self.key.id,
-            &self.key.secret,
+            &key.id,
+            &key.secret,
             (self.clock)(),
             &(self.nonce)(),
         )
@@ -240,9 +246,10 @@ impl AlibabaClient {
             None => Vec::new(),
         };
         let idempotent = method != Method::POST;
+        let key = self.key.key(operation).await?;
         self.transport
             .send(operation, idempotent, || {
-                self.prepare(operation, action, &method, path, query, &body)
+                self.prepare(&key, operation, action, &method, path, query, &body)
             })
             .await
     }

@@ -17,6 +17,7 @@
 
 pub mod body;
 pub mod error;
+pub mod identity;
 pub mod marks;
 pub mod model;
 pub mod phase;
@@ -111,6 +112,7 @@ impl HuaweiClient {
         let account = match &auth {
             HuaweiAuth::AccessKey(key) => key.id.clone(),
             HuaweiAuth::Token(_) => format!("token:{}", config.project_id),
+            HuaweiAuth::Refreshing(r) => r.account().to_owned(),
         };
         let bucket = limiters.bucket(LimiterKey {
             cloud: CLOUD,
@@ -158,6 +160,7 @@ impl HuaweiClient {
     /// Builds and signs one attempt.
     fn prepare(
         &self,
+        auth: &HuaweiAuth,
         operation: Operation,
         method: &Method,
         path: &str,
@@ -175,7 +178,14 @@ impl HuaweiClient {
             ("Host", self.endpoint.host.clone()),
             ("User-Agent", USER_AGENT.to_owned()),
         ];
-        match &self.auth {
+        match auth {
+            HuaweiAuth::Refreshing(_) => {
+                return Err(CloudError::InvalidInput {
+                    cloud: CLOUD,
+                    operation,
+                    detail: "refreshing credentials must be resolved before signing".to_owned(),
+                });
+            }
             HuaweiAuth::Token(token) => {
                 use secrecy::ExposeSecret;
                 headers.push(("X-Auth-Token", token.expose_secret().to_owned()));
@@ -233,9 +243,13 @@ impl HuaweiClient {
             None => Vec::new(),
         };
         let idempotent = method != Method::POST;
+        let auth = match &self.auth {
+            HuaweiAuth::Refreshing(r) => HuaweiAuth::AccessKey(r.key(operation).await?),
+            fixed => fixed.clone(),
+        };
         self.transport
             .send(operation, idempotent, || {
-                self.prepare(operation, &method, path, query, &body)
+                self.prepare(&auth, operation, &method, path, query, &body)
             })
             .await
     }

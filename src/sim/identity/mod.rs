@@ -555,6 +555,22 @@ impl Identity {
         })
     }
 
+    /// `GET /_sim/identity/issued`: every secret value issued and still remembered (temporary
+    /// keys' secrets and security tokens, IAM tokens), for tests that scan a client's logs,
+    /// Events and status for leaks. The simulator is a test tool; no cloud has this.
+    pub fn issued_secrets(&self) -> Value {
+        use secrecy::ExposeSecret;
+        let issued = lock(&self.issued);
+        let mut secrets: Vec<String> = Vec::new();
+        for k in issued.keys.values() {
+            secrets.push(k.secret.expose_secret().to_owned());
+            secrets.push(k.token.expose_secret().to_owned());
+        }
+        secrets.extend(issued.iam_tokens.keys().cloned());
+        secrets.extend(issued.metadata_tokens.keys().cloned());
+        json!({"secrets": secrets, "access_keys": issued.keys.keys().collect::<Vec<_>>()})
+    }
+
     /// `POST /_sim/identity/revoke` and `/restore`.
     pub fn admin_revoke(&self, body: &[u8], revoke: bool) -> (u16, Value) {
         let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
@@ -789,6 +805,7 @@ pub async fn serve(
 pub fn admin(sim: &Sim, method: &str, path: &str, body: &[u8]) -> Option<(u16, Value)> {
     match (method, path) {
         ("GET", "/_sim/identity") => Some((200, sim.identity.admin_view())),
+        ("GET", "/_sim/identity/issued") => Some((200, sim.identity.issued_secrets())),
         ("POST", "/_sim/identity/revoke") => Some(sim.identity.admin_revoke(body, true)),
         ("POST", "/_sim/identity/restore") => Some(sim.identity.admin_revoke(body, false)),
         _ => None,

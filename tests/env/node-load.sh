@@ -13,6 +13,7 @@ for image in "$@"; do
   podman save --format docker-archive "$image" | ctr_ images import - >/dev/null \
     || fail "could not import $image"
   # Imported images are referenced by name; a name the kubelet cannot resolve is an error here.
-  ctr_ images ls -q | grep -qxF "$image" || fail "$image is not in containerd after the import"
+  images=$(ctr_ images ls -q)
+  grep -qxF "$image" <<<"$images" || fail "$image is not in containerd after the import"
 done
 log "imported $*"

@@ -46,6 +46,7 @@ if [ -f "$KCFG" ] && KUBE_BIN=$("$ROOT/tests/env/build.sh") \
       >/dev/null 2>&1 || log "some Pods were not deleted in 60 s; their containers are killed below"
   fi
   "${K[@]}" delete node "$NODE_NAME" --ignore-not-found --wait=false >/dev/null 2>&1 || true
+  log "Pods deleted through the API after $(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")s"
 fi
 
 # 2. The kubelet, then what is left in containerd, then containerd and its shims.
@@ -60,6 +61,7 @@ if [ -d "$NODE_DIR/runc" ]; then
   done
 fi
 stop_pid containerd 10
+log "kubelet and containerd stopped after $(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")s"
 # Shims outlive containerd; they are ours when their command line names our containerd socket.
 for proc in /proc/[0-9]*; do
   cmd=$(tr '\0' ' ' 2>/dev/null <"$proc/cmdline") || continue
@@ -148,6 +150,10 @@ for d in /var/lib/cni /var/log/containers /var/log/pods; do
   grep -qxF "$d" "$NODE_DIR/saved/dirs" 2>/dev/null && continue
   rm -rf "$d"
 done
+# containerd made /run/netns for the Pods' namespaces; removed again when it is empty.
+if [ -d /run/netns ] && ! grep -qxF /run/netns "$NODE_DIR/saved/dirs" 2>/dev/null; then
+  rmdir /run/netns 2>/dev/null || true
+fi
 
 # 7. The node's state, and the machine's lock.
 if awk -v d="$NODE_DIR/" 'index($2, d) == 1' /proc/self/mounts | grep -q .; then

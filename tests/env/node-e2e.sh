@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The real-node end-to-end run (tests/real_node.rs): a control plane with the node flags
 # (NODEPOOL_NODE=1 up.sh, its own env dir and ports), a real node (node-up.sh), the controller's
-# image of this build in Pods of `kubectl apply -k deploy/test`; then the node and the control
+# image of this build in Pods of `kubectl apply -k deploy/test`, then of the Helm chart
+# (charts/nodepool-controller, helm from tests/tools/build.sh); then the node and the control
 # plane torn down, also when the test fails. Prints the bring-up, test and teardown times.
 #
 # Environment: NODEPOOL_ENV_DIR (default target/node-e2e/env), KUBE_PORT (default 23443),
@@ -19,6 +20,7 @@ log() { echo "node-e2e: $*" >&2; }
 cargo test --locked --test real_node --no-run >&2
 KUBE_BIN=$(tests/env/build.sh)
 tests/env/build-node.sh >/dev/null
+HELM=$(tests/tools/build.sh helm)
 
 teardown() {
   local status=$? t
@@ -35,8 +37,7 @@ tests/env/node-up.sh
 log "control plane and node up in $(secs "$t")s"
 
 export NODEPOOL_TEST_KUBECONFIG="$KUBECONFIG" NODEPOOL_KUBECTL="$KUBE_BIN/kubectl" \
-  NODEPOOL_REAL_NODE="$NODEPOOL_ENV_DIR"
+  NODEPOOL_REAL_NODE="$NODEPOOL_ENV_DIR" NODEPOOL_HELM="$HELM"
 t=$(now)
 cargo test --locked --test real_node -- --nocapture
 log "real-node test $(secs "$t")s"
-# The Helm chart (charts/) is installed on the same node here once it exists in the repository.

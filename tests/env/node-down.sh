@@ -156,7 +156,8 @@ if [ -d /run/netns ] && ! grep -qxF /run/netns "$NODE_DIR/saved/dirs" 2>/dev/nul
 fi
 
 # 7. The node's state, and the machine's lock.
-if awk -v d="$NODE_DIR/" 'index($2, d) == 1' /proc/self/mounts | grep -q .; then
+left=$(awk -v d="$NODE_DIR/" 'index($2, d) == 1' /proc/self/mounts)
+if [ -n "$left" ]; then
   fail "mounts under $NODE_DIR remain; not removing it"
 fi
 rm -rf "$NODE_DIR"

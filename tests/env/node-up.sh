@@ -24,9 +24,16 @@ elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)"; }
 
 # --- can this machine run a node? -------------------------------------------------------------
 [ "$(id -u)" -eq 0 ] || fail "a node needs root (containerd, runc, iptables, mounts)"
-for f in /usr/bin/containerd /usr/bin/ctr /usr/sbin/runc /usr/lib/cni/bridge /usr/lib/cni/host-local \
-         /usr/lib/cni/loopback /usr/lib/cni/portmap /usr/sbin/iptables /usr/bin/podman; do
-  [ -x "$f" ] || fail "$f is missing: run scripts/prereqs.sh (containerd, runc, containernetworking-plugins, iptables, podman)"
+NEEDED=(/usr/bin/containerd /usr/bin/ctr /usr/sbin/runc /usr/lib/cni/bridge /usr/lib/cni/host-local
+  /usr/lib/cni/loopback /usr/lib/cni/portmap /usr/sbin/iptables /usr/bin/podman)
+for f in "${NEEDED[@]}"; do
+  [ -x "$f" ] && continue
+  log "$f is missing: installing the node's packages with scripts/prereqs.sh"
+  "$ROOT/scripts/prereqs.sh" >&2 || fail "scripts/prereqs.sh could not install the node's packages"
+  break
+done
+for f in "${NEEDED[@]}"; do
+  [ -x "$f" ] || fail "$f is missing (Debian: containerd, runc, containernetworking-plugins, iptables, podman)"
 done
 [ -d /sys/fs/cgroup/memory ] || [ -f /sys/fs/cgroup/cgroup.controllers ] \
   || fail "no cgroup hierarchy with a memory controller under /sys/fs/cgroup"
@@ -38,6 +45,16 @@ KUBECTL=("$KUBE_BIN/kubectl" --kubeconfig="$ENV_DIR/admin.kubeconfig")
 "${KUBECTL[@]}" get --raw=/readyz >/dev/null 2>&1 || fail "the control plane of $ENV_DIR does not answer"
 
 node_lock
+# From here on a failure tears down what was started and gives the machine's lock back.
+cleanup_on_failure() {
+  local status=$?
+  [ $status -eq 0 ] && return
+  log "start failed; tearing the node down again"
+  NODEPOOL_NODE_KEEP_LOCK=1 "$ROOT/tests/env/node-down.sh" 9>&- || true
+  rm -f "$NODE_LOCK"
+  exit $status
+}
+trap cleanup_on_failure EXIT
 # Ready, and schedulable: the node lifecycle controller has lifted the not-ready taint.
 node_ready() {
   [ "$("${KUBECTL[@]}" get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}/{.spec.taints}' \
@@ -52,9 +69,10 @@ fi
 if [ -d "$NODE_DIR" ]; then
   NODEPOOL_NODE_KEEP_LOCK=1 "$ROOT/tests/env/node-down.sh" || fail "could not clear the earlier node in $NODE_DIR"
 fi
-if ss -ltnH "sport = :10250" | grep -q .; then
-  fail "port 10250 (the kubelet's) is taken by another process: $(ss -ltnpH 'sport = :10250' | head -1)"
-fi
+taken=$(ss -ltnpH "sport = :10250")
+[ -z "$taken" ] || fail "port 10250 (the kubelet's) is taken by another process: $taken"
+
+
 
 # --- record what the node changes on the host ------------------------------------------------
 mkdir -p "$NODE_DIR"/{containerd,kubelet,cni/net.d,cni/ipam,runc,pod-logs,pki,saved}

@@ -49,5 +49,9 @@ case "${1:-}" in
     ;;
   *) echo "usage: build.sh pause | build.sh controller BINARY" >&2; exit 2 ;;
 esac
+old=$(podman image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 podman build --quiet --pull=never -t "$IMAGE" "$TMP" >/dev/null
+# The image this tag named before is left without a name: removed, so builds do not pile up.
+new=$(podman image inspect --format '{{.Id}}' "$IMAGE")
+if [ -n "$old" ] && [ "$old" != "$new" ]; then podman rmi "$old" >/dev/null 2>&1 || true; fi
 echo "$IMAGE"

@@ -117,9 +117,10 @@ impl Drop for DumpOnPanic {
         if !std::thread::panicking() {
             return;
         }
-        for args in [
-            &["get", "pods,deploy,rs,pdb,lease", "-o", "wide"][..],
+        let commands: [&[&str]; 4] = [
+            &["get", "pods,deploy,rs,pdb,lease", "-o", "wide"],
             &["describe", "pods"],
+            &["get", "events"],
             &[
                 "logs",
                 "-l",
@@ -127,8 +128,12 @@ impl Drop for DumpOnPanic {
                 "--tail=40",
                 "--prefix",
             ],
-        ] {
-            if let Ok(out) = kubectl().args(["-n", SYSTEM_NS]).args(args).output() {
+        ];
+        for (ns, args) in [SYSTEM_NS, HELM_NS]
+            .into_iter()
+            .flat_map(|ns| commands.map(|args| (ns, args)))
+        {
+            if let Ok(out) = kubectl().args(["-n", ns]).args(args).output() {
                 eprintln!(
                     "--- kubectl {}\n{}{}",
                     args.join(" "),

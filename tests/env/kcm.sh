@@ -41,9 +41,14 @@ start() {
   [ -f "$KCFG" ] || { log "no control plane in $ENV_DIR (run tests/env/up.sh with the same NODEPOOL_ENV_DIR)"; exit 1; }
   local bin
   bin=$("$ROOT/tests/env/build-node.sh" kube-controller-manager)
+  # The ServiceAccount token controller starts whenever a signing key is given: only when asked.
+  local token_flags=()
+  case ",$controllers," in
+    *,\*,*|*,serviceaccount-token*) token_flags=(--service-account-private-key-file="$ENV_DIR/pki/sa.key") ;;
+  esac
   "$bin/kube-controller-manager" --kubeconfig="$KCFG" --controllers="$controllers" \
     --leader-elect=false --secure-port=0 --use-service-account-credentials=false \
-    --service-account-private-key-file="$ENV_DIR/pki/sa.key" --root-ca-file="$ENV_DIR/pki/ca.crt" \
+    "${token_flags[@]}" --root-ca-file="$ENV_DIR/pki/ca.crt" \
     --v=1 >"$LOGF" 2>&1 &
   echo $! >"$PIDF"
   echo "$controllers" >"$LISTF"

@@ -11,10 +11,11 @@ CONTAINERD_SOCK="$NODE_DIR/containerd/containerd.sock"
 # One node per machine: this file names the env dir whose node holds the machine.
 NODE_LOCK=/run/nodepool-controller-node.lock
 # What kube-controller-manager runs: the node lifecycle (it lifts the not-ready taint the kubelet
-# registers with), and for a Deployment with a Service and a PodDisruptionBudget:
-# tokens and the CA bundle for the Pods, rollouts, endpoints for the service proxy, the budget's
-# status for evictions, and cleanup of replaced ReplicaSets and deleted namespaces.
-KCM_CONTROLLERS=nodelifecycle,serviceaccount,serviceaccount-token,root-ca-cert-publisher,deployment,replicaset,endpoint,endpointslice,disruption,garbagecollector,namespace
+# registers with), and for a Deployment with a Service and a PodDisruptionBudget: the CA bundle
+# for the Pods' projected tokens (the kubelet requests the tokens themselves), ServiceAccounts in
+# new namespaces, rollouts, endpoints for the service proxy, the budget's status for evictions,
+# and cleanup of replaced ReplicaSets and deleted namespaces.
+KCM_CONTROLLERS=nodelifecycle,serviceaccount,root-ca-cert-publisher,deployment,replicaset,endpoint,endpointslice,disruption,garbagecollector,namespace
 # Kernel settings the kubelet (and the bridge plugin's gateway) change at start; node-up.sh
 # records them and node-down.sh puts them back.
 NODE_SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops

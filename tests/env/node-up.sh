@@ -195,9 +195,10 @@ failCgroupV1: false
 readOnlyPort: 0
 healthzPort: 0
 podLogsDir: "$NODE_DIR/pod-logs"
-# Near-zero thresholds: a shared build machine's disk and memory must not evict the test Pods,
-# and images imported by hand cannot be pulled again, so they are never garbage-collected.
-evictionHard: {memory.available: "1Mi", nodefs.available: "1%", nodefs.inodesFree: "1%", imagefs.available: "1%"}
+# No disk-pressure evictions and near-zero memory ones: a shared build machine's disk (often
+# nearly full of others' builds) and memory must not evict the test Pods; images imported by hand
+# cannot be pulled again, so they are never garbage-collected.
+evictionHard: {memory.available: "1Mi", nodefs.available: "0%", nodefs.inodesFree: "0%", imagefs.available: "0%", imagefs.inodesFree: "0%"}
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 serializeImagePulls: false

@@ -13,6 +13,14 @@ command -v openssl >/dev/null || need openssl
 command -v curl >/dev/null || need curl
 command -v ss >/dev/null || need iproute2
 command -v lua5.1 >/dev/null || need lua5.1
+# The real node (tests/env/node-up.sh) and the image build: a container runtime, its CNI plugins,
+# iptables for the kubelet and the plugins, podman to build images. By path: sbin is not on every
+# user's PATH.
+[ -x /usr/bin/containerd ] || need containerd
+[ -x /usr/sbin/runc ] || [ -x /usr/bin/runc ] || need runc
+[ -x /usr/lib/cni/bridge ] || need containernetworking-plugins
+[ -x /usr/sbin/iptables ] || need iptables
+[ -x /usr/bin/podman ] || need podman
 if [ ${#missing[@]} -gt 0 ]; then
   echo "prereqs: installing ${missing[*]} from Debian" >&2
   # As root: apt-get directly (a fresh container has no sudo); otherwise through sudo.

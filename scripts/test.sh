@@ -2,7 +2,8 @@
 # Runs every test of the project: lints, unit tests, the Helm chart, alert
 # rule and release workflow checks, the SDK field-coverage check, the
 # integration tests against a real local control plane (kube-apiserver +
-# etcd built from the pinned Go modules, cached by version), and the quick
+# etcd built from the pinned Go modules, cached by version), the real-node
+# run (the controller's image in Pods on a local kubelet), and the quick
 # chaos run (seed 7; CHAOS_SEED=N for another).
 # This is the README's second command, and exactly what CI runs.
 set -euo pipefail
@@ -19,6 +20,7 @@ step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --test chaos --locked -- -D warnings
+cargo clippy --test real_node --locked -- -D warnings
 
 step "local control plane binaries"
 KUBE_BIN=$(tests/env/build.sh)
@@ -49,6 +51,10 @@ export NODEPOOL_TEST_KUBECONFIG="$KUBECONFIG" NODEPOOL_KUBECTL="$KUBE_BIN/kubect
 
 step "cargo test"
 cargo test --all-targets --locked
+
+step "real node (the image in Pods: install, leader handover, rollout restart, PDB, metrics)"
+# Its own control plane (target/node-e2e/env, ports 23443/15779) and the machine's one node.
+tests/env/node-e2e.sh
 
 step "chaos run (quick)"
 # Its own control plane (target/chaos/env, ports 21443/16379): the test one is stopped first.

@@ -9,9 +9,13 @@
 //!   needs) and with `.dockerignore` (nothing the build copies is left out of the context);
 //! * the binary's CLI needs no writable HOME, temp directory or working directory.
 //!
-//! What they cannot establish: that the image builds, that the base images still contain what
-//! they contain today, or that the controller runs in a cluster (the e2e tests do that with the
-//! host binary, not the image).
+//! * the test image (`tests/image/Containerfile`, built from local parts) has the runtime
+//!   image's shape: binary path, user, port, entrypoint and command.
+//!
+//! What they cannot establish: that the Dockerfile builds or that the base images still contain
+//! what they contain today. That an image of this shape runs in a cluster (non-root, read-only
+//! root, probes, API access) is the real-node test's part (`tests/real_node.rs`, with the test
+//! image).
 //!
 //! The parsers below understand the subset of Dockerfile and `.dockerignore` syntax these files
 //! use, and refuse what they do not understand (heredocs, `**`, glob sources) rather than guess;
@@ -1568,5 +1572,67 @@ fn cli_needs_no_writable_home_temp_or_cwd() {
     assert!(
         crd.contains("kind: CustomResourceDefinition"),
         "`crd` printed no CRD"
+    );
+}
+
+// The test image (tests/image/Containerfile) stands in for the Dockerfile's runtime image where
+// base images cannot be pulled; the real-node test runs it in Pods. It must be the same shape:
+// the binary at the same path, the same user, port, entrypoint and command. (Its runtime files,
+// copied from the host by tests/image/build.sh, are what the ELF checks above allow.)
+#[test]
+fn test_image_has_the_shape_of_the_runtime_image() {
+    let (_, runtime) = real_stages();
+    let stages = parse_stages(&read("tests/image/Containerfile"))
+        .unwrap_or_else(|e| panic!("tests/image/Containerfile: {e}"));
+    assert_eq!(stages.len(), 1, "tests/image/Containerfile: one stage");
+    let test = &stages[0];
+    assert_eq!(
+        test.base, "scratch",
+        "the test image is built from local parts only"
+    );
+    for keyword in ["USER", "ENTRYPOINT", "CMD"] {
+        let theirs = runtime.last(keyword).map(|i| i.args.clone());
+        let ours = test.last(keyword).map(|i| i.args.clone());
+        assert!(theirs.is_some(), "Dockerfile: no {keyword}");
+        assert_eq!(
+            ours, theirs,
+            "{keyword}: tests/image/Containerfile vs Dockerfile"
+        );
+    }
+    let ports = |stage: &Stage| -> BTreeSet<u16> {
+        stage
+            .all("EXPOSE")
+            .flat_map(|e| parse_expose(&e.args).unwrap_or_else(|e| panic!("EXPOSE: {e}")))
+            .collect()
+    };
+    assert_eq!(
+        ports(test),
+        ports(&runtime),
+        "EXPOSE: Containerfile vs Dockerfile"
+    );
+    let binary_dest = |stage: &Stage| -> Vec<String> {
+        stage
+            .all("COPY")
+            .map(|c| parse_copy(c).unwrap_or_else(|e| panic!("COPY: {e}")))
+            .filter(|c| c.sources.iter().any(|s| s.ends_with(NAME)))
+            .map(|c| c.dest)
+            .collect()
+    };
+    let dest = binary_dest(&runtime);
+    assert_eq!(
+        dest.len(),
+        1,
+        "Dockerfile: the binary is copied once: {dest:?}"
+    );
+    assert_eq!(
+        binary_dest(test),
+        dest,
+        "the binary's path: Containerfile vs Dockerfile"
+    );
+    let entrypoint = exec_form(runtime.last("ENTRYPOINT").expect("ENTRYPOINT")).expect("exec form");
+    assert_eq!(
+        entrypoint,
+        [dest[0].clone()],
+        "ENTRYPOINT runs the copied binary"
     );
 }

@@ -5,7 +5,10 @@
 # control plane of this checkout is already up, it only prints the export.
 #
 # Environment: NODEPOOL_ENV_DIR (state dir, default target/env), KUBE_PORT
-# (default 16443), ETCD_PORT (default 12379).
+# (default 16443), ETCD_PORT (default 12379). NODEPOOL_NODE=1 adds what a real
+# node (tests/env/node-up.sh) needs: the apiserver on the machine's address as
+# well, ServiceAccount admission, in-cluster issuer and SANs, a kubelet client
+# certificate and the Node authorizer.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -33,7 +36,9 @@ subjects:
 YAML
 }
 
-if alive etcd && alive kube-apiserver && $KUBECTL get --raw=/readyz >/dev/null 2>&1; then
+NODE_MODE=${NODEPOOL_NODE:-0}
+if alive etcd && alive kube-apiserver && $KUBECTL get --raw=/readyz >/dev/null 2>&1 \
+   && [ "$(cat "$ENV_DIR/node-mode" 2>/dev/null || echo 0)" = "$NODE_MODE" ]; then
   $KUBECTL apply --server-side --force-conflicts -f "$ROOT/crds/" >/dev/null
   bind_discovery
   echo "export KUBECONFIG=$KCFG"
@@ -60,7 +65,27 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 
   -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
 openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=kube-apiserver" \
   -keyout "$PKI/apiserver.key" -out "$PKI/apiserver.csr" 2>/dev/null
-printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$PKI/srv.ext"
+SANS=IP:127.0.0.1,DNS:localhost
+NODE_ARGS=(--bind-address=127.0.0.1 --advertise-address=127.0.0.1 --authorization-mode=RBAC
+  --service-account-issuer="https://127.0.0.1:$KUBE_PORT" --disable-admission-plugins=ServiceAccount)
+if [ "$NODE_MODE" = 1 ]; then
+  # Pods reach the apiserver at the machine's address (the first service IP is DNATed there).
+  NODE_IP=$(ip -4 route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')
+  [ -n "$NODE_IP" ] || { log "NODEPOOL_NODE=1: no IPv4 address with a default route"; exit 1; }
+  echo "$NODE_IP" >"$ENV_DIR/node-ip"
+  SANS="$SANS,IP:$NODE_IP,IP:10.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc"
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/O=system:masters/CN=kube-apiserver-kubelet-client" \
+    -keyout "$PKI/kubelet-client.key" -out "$PKI/kubelet-client.csr" 2>/dev/null
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' >"$PKI/cli.ext"
+  openssl x509 -req -in "$PKI/kubelet-client.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+    -days 3650 -extfile "$PKI/cli.ext" -out "$PKI/kubelet-client.crt" 2>/dev/null
+  NODE_ARGS=(--bind-address=0.0.0.0 --advertise-address="$NODE_IP" --authorization-mode=Node,RBAC
+    --service-account-issuer=https://kubernetes.default.svc
+    --kubelet-client-certificate="$PKI/kubelet-client.crt" --kubelet-client-key="$PKI/kubelet-client.key"
+    --kubelet-preferred-address-types=InternalIP)
+fi
+echo "$NODE_MODE" >"$ENV_DIR/node-mode"
+printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' "$SANS" >"$PKI/srv.ext"
 openssl x509 -req -in "$PKI/apiserver.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
   -days 3650 -extfile "$PKI/srv.ext" -out "$PKI/apiserver.crt" 2>/dev/null
 openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
@@ -85,14 +110,11 @@ done
 
 "$BIN/kube-apiserver" \
   --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
-  --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$KUBE_PORT" \
+  "${NODE_ARGS[@]}" --secure-port="$KUBE_PORT" \
   --cert-dir="$PKI" --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
   --client-ca-file="$PKI/ca.crt" --token-auth-file="$ENV_DIR/tokens.csv" \
-  --authorization-mode=RBAC \
-  --service-account-issuer="https://127.0.0.1:$KUBE_PORT" \
   --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
   --service-cluster-ip-range=10.0.0.0/24 \
-  --disable-admission-plugins=ServiceAccount \
   --profiling=false --v=1 >"$ENV_DIR/kube-apiserver.log" 2>&1 &
 echo $! >"$ENV_DIR/kube-apiserver.pid"
 

@@ -164,6 +164,12 @@ pub enum Stall {
     ReadOnlyWithoutId,
     /// Deletion waits for the paused annotation to go.
     PausedDeletion,
+    /// ACK deletes only empty pools, and this pool's autoscaler owns its size: the controller
+    /// cannot scale it in.
+    AutoscaledNotEmpty {
+        /// The pool's ID.
+        id: String,
+    },
 }
 
 impl Stall {
@@ -177,6 +183,7 @@ impl Stall {
             Stall::CloudPoolDeleted { .. } => "CloudPoolDeleted",
             Stall::ReadOnlyWithoutId => "ReadOnlyWithoutId",
             Stall::PausedDeletion => "PausedDeletion",
+            Stall::AutoscaledNotEmpty { .. } => "AutoscaledPoolNotEmpty",
         }
     }
 
@@ -210,6 +217,9 @@ impl Stall {
             ),
             Stall::PausedDeletion => format!(
                 "the NodePool is being deleted but is paused: the cloud pool is not touched until the annotation {ANNOTATION_PAUSED} is removed, or spec.deletionPolicy is set to Orphan"
+            ),
+            Stall::AutoscaledNotEmpty { id } => format!(
+                "ACK deletes only empty node pools, and the autoscaler owns the size of pool {id}, so the controller cannot scale it in: set spec.alibaba.forceDelete: true to delete it with its nodes, or spec.deletionPolicy: Orphan to leave it"
             ),
         }
     }
@@ -418,6 +428,16 @@ fn needs_drain(f: &Facts<'_>, pool: &CloudPool) -> bool {
         && (pool.nodes.current.unwrap_or(0) > 0 || pool.nodes.desired.unwrap_or(0) > 0)
 }
 
+/// A pool that needs draining but whose size its autoscaler owns: a scale to zero would not
+/// be followed (and, sent again on every poll, would only load the API).
+fn cannot_drain(f: &Facts<'_>, pool: &CloudPool) -> Option<Plan> {
+    (needs_drain(f, pool) && crate::cloud::alibaba::marks::autoscaled(&pool.spec)).then(|| {
+        Plan::Stall(Stall::AutoscaledNotEmpty {
+            id: pool.id.clone(),
+        })
+    })
+}
+
 fn plan_delete(f: &Facts<'_>, seen: Seen) -> Plan {
     if f.read_only {
         return Plan::Release(Release::ReadOnly);
@@ -441,6 +461,8 @@ fn plan_delete(f: &Facts<'_>, seen: Seen) -> Plan {
                 .is_some_and(|a| a >= f.delete_timeout);
             if phase == Phase::Deleting {
                 Plan::Deleting { pool, overdue }
+            } else if let Some(stall) = cannot_drain(f, &pool) {
+                stall
             } else if needs_drain(f, &pool) {
                 if pool.nodes.desired == Some(0) {
                     // Scaling in: wait for the nodes to go.
@@ -454,6 +476,9 @@ fn plan_delete(f: &Facts<'_>, seen: Seen) -> Plan {
         }
         Seen::Gone => Plan::Release(Release::Deleted),
         Seen::Candidates { mut mine, .. } => match mine.pop() {
+            Some(pool) if cannot_drain(f, &pool).is_some() => {
+                cannot_drain(f, &pool).expect("checked")
+            }
             Some(pool) if needs_drain(f, &pool) && pool.nodes.desired != Some(0) => {
                 Plan::Drain { pool }
             }
@@ -976,6 +1001,46 @@ mod tests {
         );
         let (_, plan) = run(&late, Seen::Gone);
         assert!(matches!(plan, Plan::Release(Release::Deleted)), "{plan:?}");
+    }
+
+    #[test]
+    fn an_autoscaled_ack_pool_with_nodes_stalls_its_delete_unless_forced() {
+        let mut c = Case {
+            deleting: true,
+            alibaba: true,
+            status: recorded("np-1"),
+            ..Case::default()
+        };
+        let mut autoscaled = pool("np-1", Some(UID), "active");
+        autoscaled.nodes.current = Some(2);
+        autoscaled.spec = serde_json::json!({"auto_scaling": {"enable": true, "min_instances": 1}});
+        let (_, plan) = run(&c, Seen::Pool(autoscaled.clone()));
+        match plan {
+            Plan::Stall(s) => {
+                assert_eq!(s.reason(), "AutoscaledPoolNotEmpty");
+                assert!(s.message().contains("forceDelete: true"), "{}", s.message());
+            }
+            other => panic!("{other:?}"),
+        }
+        let (_, plan) = run(
+            &c,
+            Seen::Candidates {
+                mine: vec![autoscaled.clone()],
+                same_name: vec![],
+            },
+        );
+        assert!(
+            matches!(plan, Plan::Stall(Stall::AutoscaledNotEmpty { .. })),
+            "{plan:?}"
+        );
+        // Empty, or forced: deleted.
+        let mut empty = autoscaled.clone();
+        empty.nodes.current = Some(0);
+        let (_, plan) = run(&c, Seen::Pool(empty));
+        assert!(matches!(plan, Plan::Delete { .. }), "{plan:?}");
+        c.force = true;
+        let (_, plan) = run(&c, Seen::Pool(autoscaled));
+        assert!(matches!(plan, Plan::Delete { .. }), "{plan:?}");
     }
 
     #[test]

@@ -215,13 +215,19 @@ class Terraform:
 
         t = threading.Thread(target=reader, daemon=True)
         t.start()
-        while proc.poll() is None:
-            kib, names = tree_rss_kib(proc.pid)
-            if kib > peak[0]:
-                peak[0], peak_names[0] = kib, names
-            if time.monotonic() - t0 > timeout:
-                proc.kill()
-            time.sleep(0.2)
+        try:
+            while proc.poll() is None:
+                kib, names = tree_rss_kib(proc.pid)
+                if kib > peak[0]:
+                    peak[0], peak_names[0] = kib, names
+                if time.monotonic() - t0 > timeout:
+                    proc.kill()
+                time.sleep(0.2)
+        finally:
+            if proc.poll() is None:
+                # Stopped from outside: let Terraform release its state lock and its providers.
+                proc.terminate()
+                proc.wait(30)
         t.join()
         r = Run(args, proc.returncode, "".join(out), time.monotonic() - t0, peak[0], peak_names[0])
         with open(os.path.join(self.workdir, "terraform.log"), "a") as f:

@@ -10,6 +10,7 @@ Started by tests/terraform/run.sh.
 
 import argparse
 import os
+import signal
 import sys
 import time
 
@@ -67,6 +68,8 @@ def main():
     p.add_argument("--sim", required=True, help="the nodepool-cloudsim binary")
     p.add_argument("--dir", required=True, help="working directory (state, logs)")
     args = p.parse_args()
+    # A stopped test command stops the simulator and Terraform too (the finally blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     cloud, view, create_op, update_op, delete_op, prefix = CLOUD[args.provider]
     os.makedirs(args.dir, exist_ok=True)
     hw, ali = (h.hw_clusters(1), []) if cloud == "huawei" else ([], h.ali_clusters(1))

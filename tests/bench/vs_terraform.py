@@ -135,7 +135,8 @@ def tf_setup(args, sim, n, parallelism_label):
         import shutil
         shutil.rmtree(work)
     tf = h.Terraform("both", work, args.cli_config, sim.url, variables, env=env, files=files)
-    tf.run("init", "-no-color", "-input=false")
+    # Installs the local modules only: providers come from dev_overrides (init would look them up).
+    tf.run("get", "-no-color")
     return tf, per
 
 
@@ -326,6 +327,8 @@ def main():
     args.scope = "namespace"
     if args.cloud_rate is None:
         args.cloud_rate = args.rate_per_minute / 60
+    args.dir = os.path.abspath(args.dir)
+    args.cli_config = os.path.abspath(args.cli_config)
     os.makedirs(args.dir, exist_ok=True)
     cfg_path = os.path.join(args.dir, "cloudsim-vs-terraform.yaml")
     with open(cfg_path, "w") as f:

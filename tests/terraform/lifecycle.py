@@ -71,6 +71,7 @@ def main():
     # A stopped test command stops the simulator and Terraform too (the finally blocks).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     cloud, view, create_op, update_op, delete_op, prefix = CLOUD[args.provider]
+    args.dir = os.path.abspath(args.dir)
     os.makedirs(args.dir, exist_ok=True)
     hw, ali = (h.hw_clusters(1), []) if cloud == "huawei" else ([], h.ali_clusters(1))
     cfg = h.sim_config(os.path.join(args.dir, "cloudsim.yaml"), hw=hw, ali=ali)

@@ -132,7 +132,11 @@ async fn sim_pool(sim: &str, name: &str) -> Value {
         .iter()
         .filter(|p| p["metadata"]["name"] == name)
         .collect();
-    assert_eq!(named.len(), 1, "one pool named {name} at the simulator: {pools:?}");
+    assert_eq!(
+        named.len(),
+        1,
+        "one pool named {name} at the simulator: {pools:?}"
+    );
     named[0].clone()
 }
 
@@ -153,9 +157,7 @@ fn tags(pool: &Value) -> Vec<(String, String)> {
 }
 
 fn tag<'a>(tags: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    tags.iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
+    tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
 /// Mutating CCE calls counted by the simulator (creates, updates, scales, deletes).
@@ -208,7 +210,10 @@ async fn terraform_pools_are_taken_over_and_handed_back() {
     create(&api, takeover_nodepool(&id)).await;
     let np = wait_ready(&api, "web", 1).await;
     let uid = np.metadata.uid.clone().expect("a UID");
-    assert_eq!(np.status.as_ref().and_then(|s| s.id.as_deref()), Some(id.as_str()));
+    assert_eq!(
+        np.status.as_ref().and_then(|s| s.id.as_deref()),
+        Some(id.as_str())
+    );
     let start = Instant::now();
     let pool = loop {
         let pool = sim_pool(&sim, TF_POOL).await;
@@ -231,17 +236,26 @@ async fn terraform_pools_are_taken_over_and_handed_back() {
     );
     assert_eq!(tag(&t, "managed-by"), Some("terraform"), "{t:?}");
     assert_eq!(tag(&t, "team"), Some("web"), "{t:?}");
-    assert_eq!(t.len(), 4, "Terraform's two tags and the two mark tags: {t:?}");
+    assert_eq!(
+        t.len(),
+        4,
+        "Terraform's two tags and the two mark tags: {t:?}"
+    );
     assert_eq!(sim_pools(&sim).await.len(), 1, "no second pool was made");
     assert_eq!(
-        sim_count(&sim, "huawei", |op, out| op == "CreateNodePool" && out == "ok").await,
+        sim_count(&sim, "huawei", |op, out| op == "CreateNodePool"
+            && out == "ok")
+        .await,
         1,
         "only Terraform's create"
     );
 
     // While Terraform still holds the pool in its state, its next apply would strip the mark.
     let (rc, text) = tf.plan();
-    assert_eq!(rc, 2, "Terraform sees the controller's tags as drift:\n{text}");
+    assert_eq!(
+        rc, 2,
+        "Terraform sees the controller's tags as drift:\n{text}"
+    );
     assert!(
         text.contains("nodepool-owner-uid") && text.contains("update in-place"),
         "{text}"
@@ -253,7 +267,11 @@ async fn terraform_pools_are_taken_over_and_handed_back() {
     tf.vars(0);
     let (rc, text) = tf.plan();
     assert_eq!(rc, 0, "no change after the hand-over:\n{text}");
-    assert_eq!(mutations(&sim).await, before, "plan changed nothing at the cloud");
+    assert_eq!(
+        mutations(&sim).await,
+        before,
+        "plan changed nothing at the cloud"
+    );
     let pool = sim_pool(&sim, TF_POOL).await;
     assert_eq!(pool["metadata"]["uid"], json!(id));
     assert_eq!(tag(&tags(&pool), "nodepool-owner-uid"), Some(uid.as_str()));
@@ -263,7 +281,10 @@ async fn terraform_pools_are_taken_over_and_handed_back() {
     api.delete("web", &DeleteParams::default())
         .await
         .expect("delete the NodePool");
-    wait_for(&api, "web", "gone", Duration::from_secs(60), |n| n.is_none()).await;
+    wait_for(&api, "web", "gone", Duration::from_secs(60), |n| {
+        n.is_none()
+    })
+    .await;
     let pool = sim_pool(&sim, TF_POOL).await;
     assert_eq!(pool["metadata"]["uid"], json!(id), "the pool stays");
     assert_ne!(pool["status"]["phase"], json!("Deleting"));

@@ -581,6 +581,117 @@ async fn cce_validation_and_authentication() {
     assert_eq!(h.counter("huawei", "ListNodePools", "unauthorized"), 7);
 }
 
+/// What the API gateway accepts besides the Python SDK's requests: a signature over only the
+/// headers Huawei's signing guide requires (`X-Sdk-Date`; the Go SDK and the Terraform
+/// provider sign a few more, never `host`), and the cluster read tools make before a pool call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cce_minimal_signed_headers_and_show_cluster() {
+    let h = start().await;
+    let cluster_path = format!("/api/v3/projects/{PROJECT}/clusters/{CLUSTER}");
+    // Signs exactly `signed` (plus X-Sdk-Date, which the signer adds) and sends `unsigned` too.
+    let send = async |path: &str,
+                      signed: &[(&str, &str)],
+                      time: Timestamp,
+                      edit: &dyn Fn(&mut Vec<(String, String)>)| {
+        let req = RequestToSign {
+            method: "GET",
+            path,
+            query: &[],
+            headers: signed,
+            body: b"",
+        };
+        let added =
+            huawei_sign::signing_headers(&req, "HAK", &SecretString::from("HSK"), time).unwrap();
+        let mut headers: Vec<(String, String)> = signed
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        headers.push(("Content-Type".into(), "application/json".into()));
+        headers.push(("User-Agent".into(), "huaweicloud-usdk-go/3.0".into()));
+        headers.extend(added.into_iter().map(|(n, v)| (n.to_owned(), v)));
+        edit(&mut headers);
+        h.send("GET", path, &headers, vec![]).await
+    };
+    let project = [("X-Project-Id", PROJECT)];
+    let keep = |_: &mut Vec<(String, String)>| {};
+
+    let shown = send(&cluster_path, &project, Timestamp::now(), &keep).await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert_eq!(shown.body["kind"], "Cluster");
+    assert_eq!(shown.body["apiVersion"], "v3");
+    assert_eq!(shown.body["metadata"]["uid"], CLUSTER);
+    assert_eq!(shown.body["status"]["phase"], "Available");
+    assert_eq!(shown.body["spec"]["category"], "CCE");
+    assert_eq!(h.counter("huawei", "ShowCluster", "ok"), 1);
+    // Only X-Sdk-Date signed.
+    let bare = send(
+        &format!("{cluster_path}/nodepools"),
+        &[],
+        Timestamp::now(),
+        &|hs| {
+            hs.push(("X-Project-Id".into(), PROJECT.into()));
+        },
+    )
+    .await;
+    assert_eq!(bare.status, 200, "{}", bare.body);
+    assert_eq!(bare.body["kind"], "List");
+
+    let other = send(
+        &format!("/api/v3/projects/{PROJECT}/clusters/nope"),
+        &project,
+        Timestamp::now(),
+        &keep,
+    )
+    .await;
+    assert_eq!(other.status, 404, "{}", other.body);
+    assert_eq!(other.body["error_code"], "CCE.01404001");
+
+    // Still refused: a wrong signature, an expired or missing X-Sdk-Date, X-Sdk-Date not signed.
+    let flip_signature = |hs: &mut Vec<(String, String)>| {
+        let auth = hs.iter_mut().find(|(n, _)| n == "Authorization").unwrap();
+        let last = auth.1.pop().unwrap();
+        auth.1.push(if last == '0' { '1' } else { '0' });
+    };
+    let drop_date = |hs: &mut Vec<(String, String)>| hs.retain(|(n, _)| n != "X-Sdk-Date");
+    let unsign_date = |hs: &mut Vec<(String, String)>| {
+        let auth = hs.iter_mut().find(|(n, _)| n == "Authorization").unwrap();
+        auth.1 = auth.1.replace(
+            "SignedHeaders=x-project-id;x-sdk-date",
+            "SignedHeaders=x-project-id",
+        );
+    };
+    let late = Timestamp::now() - jiff::SignedDuration::from_mins(16);
+    let refused: [(&str, Timestamp, &dyn Fn(&mut Vec<(String, String)>), &str); 4] = [
+        (
+            "wrong signature",
+            Timestamp::now(),
+            &flip_signature,
+            "verify aksk signature fail",
+        ),
+        ("expired date", late, &keep, "x-sdk-date expired or invalid"),
+        (
+            "no X-Sdk-Date",
+            Timestamp::now(),
+            &drop_date,
+            "MissingSignedHeader",
+        ),
+        (
+            "X-Sdk-Date not signed",
+            Timestamp::now(),
+            &unsign_date,
+            "RequiredHeaderNotSigned",
+        ),
+    ];
+    for (what, time, edit, message) in refused {
+        let r = send(&cluster_path, &project, time, edit).await;
+        assert_eq!(r.status, 401, "{what}: {}", r.body);
+        assert_eq!(r.body["error_code"], "APIG.0301", "{what}");
+        let msg = r.body["error_msg"].as_str().unwrap();
+        assert!(msg.contains(message), "{what}: {msg}");
+    }
+    assert_eq!(h.counter("huawei", "ShowCluster", "unauthorized"), 4);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cce_sold_out_failing_and_quota() {
     let mut s = scenario(fast());

@@ -23,6 +23,9 @@ pub enum Op {
     ScaleNodePool,
     /// GET /api/v3/projects/{p}/jobs/{id}
     ShowJob,
+    /// GET /api/v3/projects/{p}/clusters/{c}: read by the Terraform provider (and other tools)
+    /// before a node-pool call, to wait for the cluster's phase `Available`.
+    ShowCluster,
 }
 
 impl Op {
@@ -36,6 +39,7 @@ impl Op {
             Self::DeleteNodePool => "DeleteNodePool",
             Self::ScaleNodePool => "ScaleNodePool",
             Self::ShowJob => "ShowJob",
+            Self::ShowCluster => "ShowCluster",
         }
     }
 
@@ -43,7 +47,7 @@ impl Op {
     pub fn mutates(self) -> bool {
         !matches!(
             self,
-            Self::ListNodePools | Self::ShowNodePool | Self::ShowJob
+            Self::ListNodePools | Self::ShowNodePool | Self::ShowJob | Self::ShowCluster
         )
     }
 }
@@ -74,6 +78,7 @@ pub fn route(method: &str, segments: &[String]) -> Option<Route> {
     };
     match (method, s.as_slice()) {
         ("GET", ["api", "v3", "projects", p, "jobs", j]) => mk(Op::ShowJob, p, "", j),
+        ("GET", ["api", "v3", "projects", p, "clusters", c]) => mk(Op::ShowCluster, p, c, ""),
         ("POST", ["api", "v3", "projects", p, "clusters", c, "nodepools"]) => {
             mk(Op::CreateNodePool, p, c, "")
         }
@@ -312,6 +317,9 @@ pub fn handle(store: &mut Store, ctx: &Ctx<'_>, route: &Route, query: &str, body
     let key = format!("{}/{}", route.project_id, route.cluster_id);
     if !store.huawei_clusters.contains(&key) {
         return not_found("cluster", &route.cluster_id);
+    }
+    if route.op == Op::ShowCluster {
+        return Reply::new(200, render_cluster(&route.project_id, &route.cluster_id));
     }
     store.purge(ctx.now, ctx.timings.delete);
     match route.op {
@@ -869,6 +877,58 @@ fn show_job(store: &Store, ctx: &Ctx<'_>, route: &Route) -> Reply {
     )
 }
 
+/// When every simulated cluster was made: the simulator does not model cluster lifetimes, so a
+/// configured cluster has always existed and is always `Available`.
+const CLUSTER_CREATED: &str = "2024-01-01 00:00:00.000000 +0000 UTC";
+
+/// A configured cluster as CCE's ShowCluster answers it (`huaweicloudsdkcce`
+/// `ShowClusterResponse`: `kind`, `apiVersion`, `metadata` (`ClusterMetadata`), `spec`
+/// (`ClusterSpec`), `status` (`ClusterStatus`)). Only the identity and `status.phase` come from
+/// the simulator's state; the rest is a fixed, plausible CCE Standard cluster. The name is the
+/// cluster ID cut to CCE's cluster name rule (at most 56 characters).
+pub fn render_cluster(project_id: &str, cluster_id: &str) -> Value {
+    let name: String = cluster_id.chars().take(56).collect();
+    json!({
+        "kind": "Cluster",
+        "apiVersion": "v3",
+        "metadata": {
+            "name": name,
+            "uid": cluster_id,
+            "alias": name,
+            "annotations": {},
+            "labels": {"FeatureGates": ""},
+            "creationTimestamp": CLUSTER_CREATED,
+            "updateTimestamp": CLUSTER_CREATED,
+            "timezone": "Etc/UTC"
+        },
+        "spec": {
+            "category": "CCE",
+            "type": "VirtualMachine",
+            "flavor": "cce.s1.small",
+            "version": "v1.31",
+            "platformVersion": "cce.10.0",
+            "description": format!("simulated cluster of project {project_id}"),
+            "ipv6enable": false,
+            "hostNetwork": {"vpc": "vpc-sim", "subnet": "subnet-sim", "SecurityGroup": "sg-sim"},
+            "containerNetwork": {"mode": "overlay_l2", "cidr": "172.16.0.0/16",
+                                 "cidrs": [{"cidr": "172.16.0.0/16"}]},
+            "serviceNetwork": {"IPv4CIDR": "10.247.0.0/16"},
+            "authentication": {"mode": "rbac"},
+            "billingMode": 0,
+            "kubernetesSvcIpRange": "10.247.0.0/16",
+            "kubeProxyMode": "iptables",
+            "az": "multi_az",
+            "supportIstio": true,
+            "deletionProtection": false
+        },
+        "status": {
+            "phase": "Available",
+            "endpoints": [{"url": "https://192.168.0.10:5443", "type": "Internal"}],
+            "isLocked": false
+        }
+    })
+}
+
 /// The phase of a pool at `now` (empty = settled).
 pub fn phase(pool: &CcePool, now: i64) -> &'static str {
     let p = &pool.progress;
@@ -1026,6 +1086,13 @@ mod tests {
             Op::ListNodePools
         );
         assert!(route("PATCH", &seg("/api/v3/projects/p/clusters/c/nodepools/n")).is_none());
+        let show = route("GET", &seg("/api/v3/projects/p/clusters/c")).unwrap();
+        assert_eq!(
+            (show.op, show.project_id.as_str(), show.cluster_id.as_str()),
+            (Op::ShowCluster, "p", "c")
+        );
+        assert!(!Op::ShowCluster.mutates());
+        assert!(route("DELETE", &seg("/api/v3/projects/p/clusters/c")).is_none());
     }
 
     #[test]

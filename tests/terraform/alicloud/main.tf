@@ -80,7 +80,3 @@ resource "alicloud_cs_kubernetes_node_pool" "pool" {
     team       = var.team
   }
 }
-
-output "pool_ids" {
-  value = alicloud_cs_kubernetes_node_pool.pool[*].id
-}

@@ -103,7 +103,3 @@ resource "huaweicloud_cce_node_pool" "pool" {
     team       = var.team
   }
 }
-
-output "pool_ids" {
-  value = huaweicloud_cce_node_pool.pool[*].id
-}

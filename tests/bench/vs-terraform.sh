@@ -17,7 +17,8 @@
 #   BENCH_NODE_SECONDS (5 / 10)          simulator: per node (every pool has one node)
 #   BENCH_CLUSTERS (10)                  clusters, half CCE, half ACK
 #   BENCH_KUBE_PORT / BENCH_ETCD_PORT (20643 / 15579), BENCH_METRICS_PORT (18291)
-#   BENCH_SKIP_BUILD=1                   use the release binaries as they are
+#   BENCH_SKIP_BUILD=1                   use the binaries as they are
+#   BENCH_BIN_DIR (target/release)       where nodepool-controller and nodepool-cloudsim are
 # The providers are the cached builds of tests/terraform/build.sh (built on first use: the
 # alicloud one takes ~9 min and ~5 GB). Writes target/bench/report-terraform.json,
 # target/bench/table-terraform.txt and target/bench/vs-terraform.png.
@@ -54,6 +55,7 @@ if [ "${BENCH_SKIP_BUILD:-}" != 1 ]; then
   log "building the release binaries"
   cargo build --release --bins --locked --quiet
 fi
+BIN_DIR=${BENCH_BIN_DIR:-$ROOT/target/release}
 providers=()
 [[ ",$CLOUDS," == *,huawei,* ]] && providers+=(huaweicloud)
 [[ ",$CLOUDS," == *,alibaba,* ]] && providers+=(alicloud)
@@ -68,7 +70,7 @@ trap 'exit 143' TERM
 log "starting the control plane in $NODEPOOL_ENV_DIR (port $KUBE_PORT)"
 eval "$("$ROOT/tests/env/up.sh")"
 python3 "$HERE/vs_terraform.py" --dir "$BENCH_DIR" --kubectl "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG" \
-  --controller "$ROOT/target/release/nodepool-controller" --sim "$ROOT/target/release/nodepool-cloudsim" \
+  --controller "$BIN_DIR/nodepool-controller" --sim "$BIN_DIR/nodepool-cloudsim" \
   --cli-config "$BENCH_DIR/terraform.rc" --sizes "${VS_TF_SIZES:-$d_sizes}" \
   --parallelism "${VS_TF_PARALLELISM:-$d_par}" --clouds "$CLOUDS" --clusters "${BENCH_CLUSTERS:-10}" \
   --rate-per-minute "${BENCH_RATE_PER_MINUTE:-600}" --latency-ms "${BENCH_LATENCY_MS:-100}" \

@@ -304,14 +304,17 @@ async fn terraform_pools_are_taken_over_and_handed_back() {
     ]);
     let shown = tf.ok(&["state", "show", "-no-color", TF_ADDRESS]);
     assert!(shown.contains(&id), "{shown}");
+    // The plan changes the pool in place (the controller leaves its mark on a pool it lets go:
+    // Terraform removes it); nothing is replaced or destroyed.
     let (rc, text) = tf.plan();
+    assert_eq!(rc, 2, "{text}");
     assert!(
-        !text.contains("must be replaced") && !text.contains("to destroy"),
-        "the import plans no replacement:\n{text}"
+        text.contains("Plan: 0 to add, 1 to change, 0 to destroy.")
+            && !text.contains("must be replaced")
+            && text.contains("nodepool-owner-uid"),
+        "the import plans an in-place update that removes the mark:\n{text}"
     );
-    if rc == 2 {
-        tf.ok(&["apply", "-auto-approve", "-no-color"]);
-    }
+    tf.ok(&["apply", "-auto-approve", "-no-color"]);
     let pool = sim_pool(&sim, TF_POOL).await;
     assert_eq!(pool["metadata"]["uid"], json!(id), "the same pool");
     assert_eq!(tags(&pool), tf_tags, "Terraform's tags only");

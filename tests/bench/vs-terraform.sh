@@ -19,6 +19,7 @@
 #   BENCH_KUBE_PORT / BENCH_ETCD_PORT (20643 / 15579), BENCH_METRICS_PORT (18291)
 #   BENCH_SKIP_BUILD=1                   use the binaries as they are
 #   BENCH_BIN_DIR (target/release)       where nodepool-controller and nodepool-cloudsim are
+#   VS_TF_KUBECONFIG                     use this running control plane instead of starting one
 # The providers are the cached builds of tests/terraform/build.sh (built on first use: the
 # alicloud one takes ~9 min and ~5 GB). Writes target/bench/report-terraform.json,
 # target/bench/table-terraform.txt and target/bench/vs-terraform.png.
@@ -64,11 +65,15 @@ providers=()
 export HUAWEICLOUD_VERSION ALICLOUD_VERSION
 VENV=$("$HERE/venv.sh")
 KUBE_BIN=$("$ROOT/tests/env/build.sh")
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-log "starting the control plane in $NODEPOOL_ENV_DIR (port $KUBE_PORT)"
-eval "$("$ROOT/tests/env/up.sh")"
+if [ -n "${VS_TF_KUBECONFIG:-}" ]; then
+  export KUBECONFIG=$VS_TF_KUBECONFIG
+else
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  log "starting the control plane in $NODEPOOL_ENV_DIR (port $KUBE_PORT)"
+  eval "$("$ROOT/tests/env/up.sh")"
+fi
 python3 "$HERE/vs_terraform.py" --dir "$BENCH_DIR" --kubectl "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG" \
   --controller "$BIN_DIR/nodepool-controller" --sim "$BIN_DIR/nodepool-cloudsim" \
   --cli-config "$BENCH_DIR/terraform.rc" --sizes "${VS_TF_SIZES:-$d_sizes}" \

@@ -35,6 +35,12 @@ def main(report_path, out):
             per_pool.append(r["cloud_requests"]["per_pool"])
         ax1.bar(xs, ready, width, label=tool)
         ax2.bar(xs, per_pool, width, label=tool)
+        # When the tool says it is done: `terraform apply` exits / every NodePool is Ready.
+        done = [next(r for r in runs if r["pools"] == n and label(r) == tool).get("seconds_apply")
+                or next(r for r in runs if r["pools"] == n and label(r) == tool)["seconds_to_all_ready"]
+                for n in sizes if any(r["pools"] == n and label(r) == tool for r in runs)]
+        ax1.scatter(xs, done, marker="v", color="black", zorder=3,
+                    label="tool reports done (apply exits / all Ready)" if k == 0 else None)
     for i, n in enumerate(sizes):
         floor = next(r["serial_floor_seconds"] for r in runs if r["pools"] == n)
         ax1.hlines(floor, i - 0.45, i + 0.45, colors="red", linestyles="--",

@@ -25,6 +25,9 @@ KUBE_BIN=$(tests/env/build.sh)
 tests/env/check-staging.sh
 NODEPOOL_KSTATUS=$(tests/env/build-kstatus.sh)
 export NODEPOOL_KSTATUS
+# The Huawei Cloud Go SDK client that drives the simulator (tests/sim_gosdk.rs).
+NODEPOOL_GOSDK=$(tests/gosdk/build.sh)
+export NODEPOOL_GOSDK
 
 step "official cloud SDKs (field coverage)"
 VENV=$(tests/sdk/venv.sh)

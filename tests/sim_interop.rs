@@ -113,6 +113,26 @@ fn official_sdks_drive_the_simulator() {
     assert!(counters.contains("\"cloud\":\"alibaba\""), "{counters}");
 }
 
+/// ACK's older ROA signature (HMAC-SHA1) from two official clients: the CS client in `v2` mode
+/// (a node pool's whole life, a wrong secret, a replayed nonce) and `aliyun-python-sdk-core`.
+#[test]
+fn official_alibaba_clients_sign_with_roa_hmac_sha1() {
+    let python = sdk_python();
+    let sim = start(&[]);
+    let url = format!("http://{}", sim.addr);
+    let home = tmp_dir("sim-roa-home");
+    run_script(&python, "interop_alibaba_roa.py", &url, &home);
+    let counters = admin_get(&sim.addr, "/_sim/counters");
+    for expected in [
+        r#""operation":"CreateClusterNodePool","outcome":"ok""#,
+        r#""operation":"ModifyClusterNodePool","outcome":"ok""#,
+        r#""operation":"DeleteClusterNodepool","outcome":"ok""#,
+        r#""operation":"DescribeClusterNodePools","outcome":"invalid""#,
+    ] {
+        assert!(counters.contains(expected), "{expected} in {counters}");
+    }
+}
+
 /// A plain HTTP/1.0 GET, to read the admin API without an HTTP client crate.
 fn admin_get(addr: &str, path: &str) -> String {
     use std::io::{Read, Write};

@@ -5,6 +5,8 @@
 //!   (`signer/signer.py`) signs.
 //! * [`crate::cloud::alibaba::sign`]: `ACS3-HMAC-SHA256`, exactly as `alibabacloud_tea_openapi`
 //!   (`Utils.get_authorization`) signs.
+//! * [`crate::cloud::alibaba::roa`]: Alibaba's older ROA signature (HMAC-SHA1), which the
+//!   simulator accepts beside `ACS3-HMAC-SHA256` as the ACK gateway does.
 //!
 //! Each cloud module has a signer (a pure function of the request, the credentials and an injected
 //! time and nonce; it never reads the clock) and a server-side verifier for the cloud simulator.

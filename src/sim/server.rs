@@ -208,6 +208,30 @@ fn alibaba_verify(
     crate::cloud::alibaba::sign::verify(r, f, now, skew)
 }
 
+fn alibaba_roa_verify(
+    r: &ReceivedRequest<'_>,
+    f: &dyn Fn(&str) -> Option<secrecy::SecretString>,
+    now: Timestamp,
+    skew: std::time::Duration,
+) -> Result<crate::cloud::sign::Verified, VerifyError> {
+    crate::cloud::alibaba::roa::verify(r, f, now, skew)
+}
+
+/// The ACK gateway takes both signatures: `ACS3-HMAC-SHA256` (today's SDKs) and the older ROA
+/// HMAC-SHA1 (`Authorization: acs AK:signature`, Terraform's alicloud provider and
+/// `aliyun-python-sdk-core`), told apart by the `Authorization` scheme.
+fn alibaba_verifier(req: &Incoming<'_>) -> VerifyFn {
+    let roa = req
+        .headers
+        .get("authorization")
+        .is_some_and(|v| crate::cloud::alibaba::roa::is_roa_authorization(v.as_bytes()));
+    if roa {
+        alibaba_roa_verify
+    } else {
+        alibaba_verify
+    }
+}
+
 /// Applies rate limit, timeout, error rate and latency. `Err` is the answer to send instead.
 enum FaultHit {
     Throttled { limit: u32, retry_after_ms: u64 },
@@ -322,6 +346,8 @@ impl Sim {
     }
 
     fn alibaba_auth(&self, req: &Incoming<'_>) -> Result<String, Reply> {
+        // ACS3 or ROA, by the Authorization scheme.
+        let alibaba_verify = alibaba_verifier(req);
         let v =
             verify_with(req, alibaba_verify, &self.alibaba_keys, self.max_skew).map_err(|e| {
                 match &e {

@@ -10,6 +10,12 @@ the clouds' official SDKs themselves, for tests/sign_vectors.rs.
            hash/HMAC calls get_authorization itself makes.
   *-e2e-*: whole wire requests captured on a loopback server from the real
            CceClient / CS Client (temporary credentials, clock and nonce pinned).
+  ROA HMAC-SHA1 (`alibaba_roa`): Alibaba's older signature (`Authorization:
+           acs AK:signature`), captured on the loopback server from two
+           official clients: aliyun-python-sdk-core's AcsClient with a
+           CommonRequest (roa_signature_composer), and the CS Client with
+           Config.signature_algorithm = 'v2' (alibabacloud_tea_openapi
+           do_roarequest); each with the string to sign the SDK computed.
 
 Same shape as tests/sign/sdk-vectors.json (a copy of the shared vectors), with
 these additions: Huawei vectors carry `headers_after_signing` (the header map as
@@ -484,6 +490,158 @@ def alibaba_e2e():
     }
 
 
+# ----------------------------------------------------------------------------
+# Alibaba ROA HMAC-SHA1 (the older signature)
+# ----------------------------------------------------------------------------
+
+ALI_RFC2616_DATE = "Mon, 15 Jan 2024 08:30:00 GMT"
+
+
+def roa_capture_sdk_core(vid, description, method, query, body=None, security_token=None):
+    """A real aliyun-python-sdk-core AcsClient call (ROA CommonRequest), captured."""
+    from aliyunsdkcore.auth.composer import roa_signature_composer as composer
+    from aliyunsdkcore.auth.credentials import AccessKeyCredential, StsTokenCredential
+    from aliyunsdkcore.client import AcsClient
+    from aliyunsdkcore.request import CommonRequest
+    from aliyunsdkcore.utils import parameter_helper
+
+    recorded = {}
+    original_compose = composer.compose_string_to_sign
+
+    def recording_compose(*args, **kwargs):
+        recorded["string_to_sign"] = original_compose(*args, **kwargs)
+        return recorded["string_to_sign"]
+
+    def call(host):
+        cred = (StsTokenCredential(AK, SK, security_token) if security_token
+                else AccessKeyCredential(AK, SK))
+        client = AcsClient(credential=cred, region_id="cn-hangzhou", auto_retry=False,
+                           max_retry_time=0, timeout=30, connect_timeout=5)
+        request = CommonRequest(domain=host, version="2015-12-15",
+                                action_name="DescribeClusterNodePools",
+                                uri_pattern="/clusters/[ClusterId]/nodepools")
+        request.set_protocol_type("http")
+        request.set_method(method)
+        request.add_path_param("ClusterId", CLUSTER_ALI)
+        for k, v in query.items():
+            request.add_query_param(k, v)
+        if body is not None:
+            request.set_content(body.encode("utf-8"))
+            request.set_content_type("application/json")
+        client.do_action_with_exception(request)
+
+    original_date = parameter_helper.get_rfc_2616_date
+    parameter_helper.get_rfc_2616_date = lambda: ALI_RFC2616_DATE
+    composer.compose_string_to_sign = recording_compose
+    try:
+        wire = capture(b'{"nodepools": []}', call)
+    finally:
+        parameter_helper.get_rfc_2616_date = original_date
+        composer.compose_string_to_sign = original_compose
+    authorization = next(v for k, v in wire["headers"] if k.lower() == "authorization")
+    return {
+        "id": vid,
+        "description": description,
+        "client": f"aliyun-python-sdk-core {version('aliyun-python-sdk-core')} AcsClient",
+        "wire_request": wire,
+        "secret_key": SK,
+        "string_to_sign": recorded["string_to_sign"],
+        "authorization": authorization,
+    }
+
+
+def roa_capture_tea_openapi_v2(vid, description, call_client, security_token=None):
+    """A real CS Client call with signature_algorithm='v2' (do_roarequest), captured."""
+    from alibabacloud_cs20151215.client import Client
+    from alibabacloud_tea_openapi import utils_models as om
+
+    recorded = {}
+    original_sts, original_date, original_nonce = (
+        Utils.get_string_to_sign, Utils.get_date_utcstring, Utils.get_nonce)
+
+    def recording_sts(request):
+        recorded["string_to_sign"] = original_sts(request)
+        return recorded["string_to_sign"]
+
+    def call(host):
+        client = Client(om.Config(access_key_id=AK, access_key_secret=SK,
+                                  security_token=security_token, region_id="cn-hangzhou",
+                                  endpoint=host, protocol="http", signature_algorithm="v2",
+                                  connect_timeout=5000, read_timeout=30000))
+        call_client(client)
+
+    Utils.get_string_to_sign = staticmethod(recording_sts)
+    Utils.get_date_utcstring = staticmethod(lambda: ALI_RFC2616_DATE)
+    Utils.get_nonce = staticmethod(lambda: "a" * 32)
+    try:
+        wire = capture(b'{"nodepools": [], "nodepool_id": "np-1", "task_id": "T-1"}', call)
+    finally:
+        Utils.get_string_to_sign = staticmethod(original_sts)
+        Utils.get_date_utcstring = staticmethod(original_date)
+        Utils.get_nonce = staticmethod(original_nonce)
+    authorization = next(v for k, v in wire["headers"] if k.lower() == "authorization")
+    return {
+        "id": vid,
+        "description": description,
+        "client": (f"alibabacloud-cs20151215 {version('alibabacloud-cs20151215')} on "
+                   f"alibabacloud-tea-openapi {version('alibabacloud-tea-openapi')}, "
+                   "signature_algorithm='v2'"),
+        "wire_request": wire,
+        "secret_key": SK,
+        "string_to_sign": recorded["string_to_sign"],
+        "authorization": authorization,
+    }
+
+
+def alibaba_roa_vectors():
+    from alibabacloud_cs20151215 import models as cs_models
+    from darabonba.runtime import RuntimeOptions
+
+    def describe(client):
+        client.describe_cluster_node_pools_with_options(
+            CLUSTER_ALI, cs_models.DescribeClusterNodePoolsRequest(nodepool_name="pool a+b 节点=1&2"),
+            {"user-agent": "sdk-vector"}, RuntimeOptions(autoretry=False))
+
+    def create(client):
+        client.create_cluster_node_pool_with_options(
+            CLUSTER_ALI,
+            cs_models.CreateClusterNodePoolRequest(
+                nodepool_info=cs_models.CreateClusterNodePoolRequestNodepoolInfo(name="pool-a"),
+                scaling_group=cs_models.CreateClusterNodePoolRequestScalingGroup(
+                    instance_types=["ecs.g7.large"], vswitch_ids=["vsw-1"], desired_size=2)),
+            {"user-agent": "sdk-vector"}, RuntimeOptions(autoretry=False))
+
+    def delete(client):
+        client.delete_cluster_nodepool_with_options(
+            CLUSTER_ALI, "np-节点 1", cs_models.DeleteClusterNodepoolRequest(force=False),
+            {"user-agent": "sdk-vector"}, RuntimeOptions(autoretry=False))
+
+    return [
+        roa_capture_sdk_core(
+            "ali-roa-1-core-list-query", "aliyun-python-sdk-core GET with a query holding a "
+            "space, '+', '=', '&' and non-ASCII (raw in the string to sign, form-encoded on the "
+            "wire) and an empty value (written 'key=' by this SDK); RegionId added by the SDK",
+            "GET", {"NodepoolName": "pool a+b 节点=1&2", "empty": ""}),
+        roa_capture_sdk_core(
+            "ali-roa-2-core-post-body-sts", "aliyun-python-sdk-core POST with a JSON body "
+            "(Content-MD5 signed) and temporary credentials (x-acs-security-token)",
+            "POST", {}, body='{"nodepool_info":{"name":"pool-a"}}', security_token=STS_TOKEN),
+        roa_capture_tea_openapi_v2(
+            "ali-roa-3-tea-v2-describe-sts", "CS Client (signature_algorithm='v2') "
+            "describe_cluster_node_pools with temporary credentials and a NodepoolName needing "
+            "encoding; x-acs-signature-nonce signed, no Content-MD5",
+            describe, security_token=STS_TOKEN),
+        roa_capture_tea_openapi_v2(
+            "ali-roa-4-tea-v2-create-body", "CS Client (signature_algorithm='v2') "
+            "create_cluster_node_pool: a JSON body, which this SDK leaves out of the signature "
+            "(no Content-MD5)", create),
+        roa_capture_tea_openapi_v2(
+            "ali-roa-5-tea-v2-delete-encoded-path", "CS Client (signature_algorithm='v2') "
+            "delete_cluster_nodepool of a pool ID with non-ASCII and a space (percent-encoded "
+            "path, signed as sent) and force=false", delete),
+    ]
+
+
 def main():
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "sign" / "own-vectors.json"
     doc = {
@@ -494,12 +652,14 @@ def main():
         "sdk_versions": {p: version(p) for p in (
             "huaweicloudsdkcore", "huaweicloudsdkcce", "alibabacloud-cs20151215",
             "alibabacloud-tea-openapi", "alibabacloud-credentials", "darabonba-core",
-            "alibabacloud-tea", "requests")},
+            "alibabacloud-tea", "aliyun-python-sdk-core", "requests")},
         "huawei": huawei_vectors() + [huawei_e2e()],
         "alibaba": alibaba_vectors() + [alibaba_e2e()],
+        "alibaba_roa": alibaba_roa_vectors(),
     }
     out.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {out}: {len(doc['huawei'])} huawei, {len(doc['alibaba'])} alibaba vectors")
+    print(f"wrote {out}: {len(doc['huawei'])} huawei, {len(doc['alibaba'])} alibaba, "
+          f"{len(doc['alibaba_roa'])} alibaba ROA HMAC-SHA1 vectors")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ pub mod error;
 pub mod marks;
 pub mod model;
 pub mod phase;
+pub mod roa;
 pub mod sign;
 
 use async_trait::async_trait;

@@ -18,7 +18,8 @@
 //!   by `,`;
 //! * the method is used as given (not upper-cased); there is no date line in the string to sign.
 //!
-//! The legacy ROA signature (HMAC-SHA1, `Config.signature_algorithm = 'v2'`) is not implemented.
+//! The older ROA signature (HMAC-SHA1, `Config.signature_algorithm = 'v2'`), which the gateway
+//! also accepts, is in [`super::roa`].
 
 use std::collections::BTreeMap;
 use std::time::Duration;

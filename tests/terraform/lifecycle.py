@@ -50,6 +50,7 @@ def alibaba_view(pool):
         "cluster": pool["_cluster_id"],
         "nodes": sg.get("desired_size"),
         "tags": {t["key"]: t["value"] for t in sg.get("tags") or []},
+        "disk": sg.get("system_disk_size"),
         "flavor": (sg.get("instance_types") or [None])[0],
         "phase": pool["status"]["state"],
     }
@@ -92,8 +93,11 @@ def main():
         check(sorted(pools) == names, f"the simulator holds {sorted(pools)}, not {names}")
         for n, v in pools.items():
             check(v["nodes"] == 1, f"{n}: {v['nodes']} nodes, not 1")
-            check(v["tags"].get("managed-by") == "terraform" and v["tags"].get("team") == "web",
-                  f"{n}: tags {v['tags']}")
+            if cloud == "huawei":
+                check(v["tags"].get("managed-by") == "terraform" and v["tags"].get("team") == "web",
+                      f"{n}: tags {v['tags']}")
+            else:
+                check(v["disk"] == 120, f"{n}: system disk {v['disk']}")
             check(v["cluster"] == (hw or ali)[0], f"{n}: cluster {v['cluster']}")
         check(h.count(d, create_op, "ok") == POOLS, f"creates at the simulator: {d}")
         ids = {n: v["id"] for n, v in pools.items()}
@@ -103,8 +107,12 @@ def main():
         rc, r = tf.plan_changes()
         check(rc == 0, f"plan after apply wants changes:\n{r.out[-3000:]}")
 
-        h.log("apply: node count 1 -> 2, tag team web -> batch")
-        tf.variables.update({"node_count": 2, "team": "batch"})
+        if cloud == "huawei":
+            h.log("apply: node count 1 -> 2, tag team web -> batch")
+            tf.variables.update({"node_count": 2, "team": "batch"})
+        else:
+            h.log("apply: node count 1 -> 2, system disk 120 -> 200 GiB")
+            tf.variables.update({"node_count": 2, "system_disk_size": 200})
         before = sim.counters()
         r = tf.apply()
         d = h.diff(sim.counters(), before)
@@ -113,8 +121,11 @@ def main():
               f"the update replaced pools: {ids} -> {pools}")
         for n, v in pools.items():
             check(v["nodes"] == 2, f"{n}: {v['nodes']} nodes after the update, not 2")
-            check(v["tags"].get("team") == "batch" and v["tags"].get("managed-by") == "terraform",
-                  f"{n}: tags after the update {v['tags']}")
+            if cloud == "huawei":
+                check(v["tags"].get("team") == "batch" and v["tags"].get("managed-by") == "terraform",
+                      f"{n}: tags after the update {v['tags']}")
+            else:
+                check(v["disk"] == 200, f"{n}: system disk after the update {v['disk']}")
         check(h.count(d, create_op) == 0 and h.count(d, delete_op) == 0,
               f"the update created or deleted: {d}")
         check(sum(h.count(d, op, "ok") for op in update_op) >= POOLS,

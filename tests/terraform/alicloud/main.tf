@@ -40,9 +40,14 @@ variable "node_count" {
   default = 1
 }
 variable "team" {
-  description = "Value of the pool's `team` tag"
+  description = "Unused here (see the note on tags below); kept so both configurations take the same inputs"
   type        = string
   default     = "web"
+}
+variable "system_disk_size" {
+  description = "System disk size in GiB (the second field the update test changes)"
+  type        = number
+  default     = 120
 }
 # Pools whose node count is changed without changing the others (the change-one-pool benchmark).
 variable "node_count_overrides" {
@@ -71,12 +76,10 @@ resource "alicloud_cs_kubernetes_node_pool" "pool" {
   instance_types       = ["ecs.g7.xlarge"]
   instance_charge_type = "PostPaid"
   system_disk_category = "cloud_essd"
-  system_disk_size     = 120
+  system_disk_size     = var.system_disk_size
   key_name             = "tf-keypair"
   desired_size         = lookup(var.node_count_overrides, tostring(count.index), var.node_count)
 
-  tags = {
-    managed-by = "terraform"
-    team       = var.team
-  }
+  # No `tags`: the provider sends them as {"Key", "Value"}, which the simulator refuses so far
+  # (it reads ACK's lowercase {"key", "value"}).
 }

@@ -199,7 +199,8 @@ def run_terraform(args, sim, n, parallelism):
 
 def run_controller(args, sim, kube, n):
     reset(sim)
-    ns = f"vs-tf-{n}"
+    # A fresh namespace per run: NodePools of an earlier run must not count.
+    ns = f"vs-tf-{n}-{int(time.time())}"
     args.namespace = ns
     status, _ = kube.request("POST", "/api/v1/namespaces",
                              {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})

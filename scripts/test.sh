@@ -2,9 +2,10 @@
 # Runs every test of the project: lints, unit tests, the Helm chart, alert
 # rule and release workflow checks, the SDK field-coverage check, the
 # integration tests against a real local control plane (kube-apiserver +
-# etcd built from the pinned Go modules, cached by version), the real-node
-# run (the controller's image in Pods on a local kubelet), and the quick
-# chaos run (seed 7; CHAOS_SEED=N for another).
+# etcd built from the pinned Go modules, cached by version), the huaweicloud
+# Terraform provider against the simulator, the real-node run (the
+# controller's image in Pods on a local kubelet), and the quick chaos run
+# (seed 7; CHAOS_SEED=N for another).
 # This is the README's second command, and exactly what CI runs.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,12 +46,23 @@ export NODEPOOL_SDK_PYTHON="$VENV/bin/python"
 step "local control plane"
 export NODEPOOL_ENV_DIR="$ROOT/target/env-test"
 export KUBE_PORT=${KUBE_PORT:-17443} ETCD_PORT=${ETCD_PORT:-13379}
-trap 'status=$?; [ $status -ne 0 ] && [ -f "$NODEPOOL_ENV_DIR/kube-apiserver.log" ] && { echo "--- kube-apiserver log (tail)"; tail -20 "$NODEPOOL_ENV_DIR/kube-apiserver.log"; }; tests/env/down.sh; exit $status' EXIT
+trap 'status=$?; [ -n "${tf_pid:-}" ] && kill "$tf_pid" 2>/dev/null; [ $status -ne 0 ] && [ -f "$NODEPOOL_ENV_DIR/kube-apiserver.log" ] && { echo "--- kube-apiserver log (tail)"; tail -20 "$NODEPOOL_ENV_DIR/kube-apiserver.log"; }; tests/env/down.sh; exit $status' EXIT
 eval "$(tests/env/up.sh)"
 export NODEPOOL_TEST_KUBECONFIG="$KUBECONFIG" NODEPOOL_KUBECTL="$KUBE_BIN/kubectl"
 
+step "Terraform against the simulator (huaweicloud provider, beside cargo test)"
+# Most of its ~5 minutes are the provider's own fixed waits, so it runs while cargo test does.
+tests/terraform/build.sh huaweicloud >/dev/null
+mkdir -p target/terraform
+tests/terraform/run.sh huaweicloud >target/terraform/lifecycle.log 2>&1 &
+tf_pid=$!
+
 step "cargo test"
 cargo test --all-targets --locked
+
+step "Terraform against the simulator: result"
+wait "$tf_pid" || { tail -40 target/terraform/lifecycle.log; exit 1; }
+tail -1 target/terraform/lifecycle.log
 
 step "real node (the image in Pods: install, leader handover, rollout restart, PDB, metrics)"
 # Its own control plane (target/node-e2e/env, ports 23443/15779) and the machine's one node.

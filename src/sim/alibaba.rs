@@ -210,6 +210,30 @@ pub fn hide_created(store: &mut Store, created: &Reply, until_ms: i64) {
 /// Longest `scaling_group.tags` key, in characters.
 pub const MAX_TAG_KEY: usize = 128;
 
+/// ACK reads request bodies with field names matched regardless of case (the Terraform
+/// alicloud provider sends `scaling_group.tags` as `{"Key", "Value"}`, the SDKs as
+/// `{"key", "value"}`), and answers in lower case: tag entries are stored the way ACK reports them.
+fn normalize_tags(body: &mut Map<String, Value>) {
+    let Some(Value::Array(tags)) = body
+        .get_mut("scaling_group")
+        .and_then(|g| g.get_mut("tags"))
+    else {
+        return;
+    };
+    for tag in tags.iter_mut().filter_map(Value::as_object_mut) {
+        for name in ["key", "value"] {
+            if !tag.contains_key(name) {
+                let other = tag.keys().find(|k| k.eq_ignore_ascii_case(name)).cloned();
+                if let Some(other) = other
+                    && let Some(v) = tag.remove(&other)
+                {
+                    tag.insert(name.to_owned(), v);
+                }
+            }
+        }
+    }
+}
+
 /// Checks `scaling_group.tags` of a create or modify body against what ACK documents for
 /// CreateClusterNodePool and ModifyClusterNodePool (`scaling_group.tags`, "Adds tags only to ECS
 /// instances"): "Tag keys must be unique and can be up to 128 characters in length. Tag keys and
@@ -360,6 +384,7 @@ fn create(store: &mut Store, ctx: &Ctx<'_>, route: &Route, body: &[u8], request_
         Ok(m) => m,
         Err(r) => return r,
     };
+    normalize_tags(&mut req);
     let name = req["nodepool_info"]["name"]
         .as_str()
         .unwrap_or_default()
@@ -509,10 +534,11 @@ fn modify(
     if let Some(r) = busy(&pool) {
         return r;
     }
-    let req = match parse_object(body) {
+    let mut req = match parse_object(body) {
         Ok(m) => m,
         Err(r) => return r,
     };
+    normalize_tags(&mut req);
     if let Err(r) = check_tags(&req) {
         return r;
     }
@@ -803,6 +829,13 @@ mod tests {
                         {"key": "cloud.nodepool.dev/owner", "value": "default/web"},
                         {"key": &"k".repeat(128), "value": ""}]);
         assert!(check_tags(&body(ok)).is_ok());
+        let mut capital = body(json!([{"Key": "managed-by", "Value": "terraform"}]));
+        normalize_tags(&mut capital);
+        assert!(check_tags(&capital).is_ok());
+        assert_eq!(
+            capital["scaling_group"]["tags"],
+            json!([{"key": "managed-by", "value": "terraform"}])
+        );
         assert!(check_tags(&body(json!([]))).is_ok());
         assert!(check_tags(&json!({}).as_object().unwrap().clone()).is_ok());
         for bad in [

@@ -271,6 +271,67 @@ pub(crate) async fn read_token_file(
     Ok(token)
 }
 
+/// The HTTP side of an identity source: a transport with its own rate budget (per account and
+/// identity endpoint), and the endpoint. Both clouds' sources send through it.
+pub(crate) struct Caller {
+    cloud: Cloud,
+    transport: super::http::Transport,
+    pub(crate) endpoint: super::http::Endpoint,
+}
+
+impl Caller {
+    /// A caller of `endpoint` for `account`, whose errors `parse_error` reads.
+    pub(crate) fn new(
+        cloud: Cloud,
+        endpoint: &str,
+        account: &str,
+        http: &super::http::HttpConfig,
+        limiters: &super::ratelimit::RateLimiters,
+        parse_error: super::http::ErrorParser,
+    ) -> Result<Self, CloudError> {
+        let endpoint = super::http::parse_endpoint(cloud, endpoint)?;
+        let bucket = limiters.bucket(super::ratelimit::LimiterKey {
+            cloud,
+            account: format!("identity:{account}"),
+            region: endpoint.host.clone(),
+        });
+        Ok(Caller {
+            cloud,
+            transport: super::http::Transport::new(cloud, http, bucket, parse_error)?,
+            endpoint,
+        })
+    }
+
+    /// Sends one request (retried on throttling and passing faults), with the `Host` header and
+    /// the path and headers `build` makes for each attempt (a signature needs a fresh date and
+    /// nonce).
+    pub(crate) async fn send(
+        &self,
+        method: reqwest::Method,
+        body: &[u8],
+        build: impl Fn() -> Result<(String, Vec<(&'static str, String)>), CloudError>,
+    ) -> Result<super::http::RawResponse, CloudError> {
+        let op = Operation::Credentials;
+        self.transport
+            .send(op, true, || {
+                let (path_and_query, headers) = build()?;
+                let mut all = vec![("host", self.endpoint.host.clone())];
+                all.extend(headers);
+                let headers = all
+                    .iter()
+                    .map(|(n, v)| super::http::header_value(self.cloud, op, n, v))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(super::http::Prepared {
+                    method: method.clone(),
+                    url: format!("{}{path_and_query}", self.endpoint.base),
+                    headers,
+                    body: body.to_vec(),
+                })
+            })
+            .await
+    }
+}
+
 /// How a failure to obtain credentials is classified: refusals by the identity service stop
 /// (a role that may not be assumed, a token for the wrong audience: only a fix helps); passing
 /// faults and throttling are retried.

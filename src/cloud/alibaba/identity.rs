@@ -27,12 +27,9 @@ use sha1::Sha1;
 
 use super::error;
 use crate::cloud::auth::AccessKey;
-use crate::cloud::http::{
-    Clock, Endpoint, HttpConfig, Prepared, RawResponse, Transport, default_clock, header_value,
-    parse_endpoint,
-};
-use crate::cloud::identity::{CredentialSource, KeySource, Temporary, read_token_file};
-use crate::cloud::ratelimit::{LimiterKey, RateLimiters};
+use crate::cloud::http::{Clock, HttpConfig, RawResponse, default_clock};
+use crate::cloud::identity::{Caller, CredentialSource, KeySource, Temporary, read_token_file};
+use crate::cloud::ratelimit::RateLimiters;
 use crate::cloud::sign::uri_encode;
 use crate::cloud::{Cloud, CloudError, Operation};
 
@@ -128,52 +125,6 @@ fn sts_temporary(response: &RawResponse) -> Result<Temporary, CloudError> {
     temporary(creds, response.status)
 }
 
-/// The HTTP side shared by the sources: a transport with its own rate budget.
-struct Caller {
-    transport: Transport,
-    endpoint: Endpoint,
-}
-
-impl Caller {
-    fn new(
-        endpoint: &str,
-        account: &str,
-        http: &HttpConfig,
-        limiters: &RateLimiters,
-    ) -> Result<Self, CloudError> {
-        let endpoint = parse_endpoint(CLOUD, endpoint)?;
-        let bucket = limiters.bucket(LimiterKey {
-            cloud: CLOUD,
-            account: format!("identity:{account}"),
-            region: endpoint.host.clone(),
-        });
-        Ok(Caller {
-            transport: Transport::new(CLOUD, http, bucket, error::parse)?,
-            endpoint,
-        })
-    }
-
-    fn prepare(
-        &self,
-        method: Method,
-        path_and_query: &str,
-        headers: &[(&str, String)],
-    ) -> Result<Prepared, CloudError> {
-        let mut all = vec![("host", self.endpoint.host.clone())];
-        all.extend(headers.iter().cloned());
-        let headers = all
-            .iter()
-            .map(|(n, v)| header_value(CLOUD, OP, n, v))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Prepared {
-            method,
-            url: format!("{}{path_and_query}", self.endpoint.base),
-            headers,
-            body: Vec::new(),
-        })
-    }
-}
-
 /// RRSA: `AssumeRoleWithOIDC` with a projected ServiceAccount token.
 pub struct OidcRole {
     caller: Caller,
@@ -221,7 +172,14 @@ impl OidcRole {
         limiters: &RateLimiters,
     ) -> Result<Self, CloudError> {
         Ok(OidcRole {
-            caller: Caller::new(&config.sts_endpoint, account, http, limiters)?,
+            caller: Caller::new(
+                CLOUD,
+                &config.sts_endpoint,
+                account,
+                http,
+                limiters,
+                error::parse,
+            )?,
             role_arn: config.role_arn,
             provider_arn: config.provider_arn,
             token_file: config.token_file,
@@ -252,10 +210,8 @@ impl CredentialSource for OidcRole {
         let path = format!("/?{}", query_string(&params));
         let response = self
             .caller
-            .transport
-            .send(OP, true, || {
-                self.caller
-                    .prepare(Method::GET, &path, &[("accept", "application/json".into())])
+            .send(Method::GET, &[], || {
+                Ok((path.clone(), vec![("accept", "application/json".into())]))
             })
             .await?;
         sts_temporary(&response)
@@ -315,7 +271,14 @@ impl AssumeRole {
         limiters: &RateLimiters,
     ) -> Result<Self, CloudError> {
         Ok(AssumeRole {
-            caller: Caller::new(&config.sts_endpoint, account, http, limiters)?,
+            caller: Caller::new(
+                CLOUD,
+                &config.sts_endpoint,
+                account,
+                http,
+                limiters,
+                error::parse,
+            )?,
             base,
             role_arn: config.role_arn,
             external_id: config.external_id,
@@ -333,8 +296,7 @@ impl CredentialSource for AssumeRole {
         let duration = self.duration_seconds.to_string();
         let response = self
             .caller
-            .transport
-            .send(OP, true, || {
+            .send(Method::GET, &[], || {
                 // A new nonce and timestamp for every attempt.
                 let timestamp = rpc_timestamp((self.clock)());
                 let nonce = format!("{:032x}", fastrand::u128(..));
@@ -359,9 +321,10 @@ impl CredentialSource for AssumeRole {
                 }
                 let signature = rpc_signature("GET", &params, base.secret.expose_secret());
                 params.push(("Signature", signature.as_str()));
-                let path = format!("/?{}", query_string(&params));
-                self.caller
-                    .prepare(Method::GET, &path, &[("accept", "application/json".into())])
+                Ok((
+                    format!("/?{}", query_string(&params)),
+                    vec![("accept", "application/json".into())],
+                ))
             })
             .await?;
         sts_temporary(&response)
@@ -410,20 +373,18 @@ impl EcsRamRole {
         limiters: &RateLimiters,
     ) -> Result<Self, CloudError> {
         Ok(EcsRamRole {
-            caller: Caller::new(endpoint, account, http, limiters)?,
+            caller: Caller::new(CLOUD, endpoint, account, http, limiters, error::parse)?,
             role_name,
         })
     }
 
     async fn get(&self, path: &str, token: &str) -> Result<RawResponse, CloudError> {
         self.caller
-            .transport
-            .send(OP, true, || {
-                self.caller.prepare(
-                    Method::GET,
-                    path,
-                    &[("x-aliyun-ecs-metadata-token", token.to_owned())],
-                )
+            .send(Method::GET, &[], || {
+                Ok((
+                    path.to_owned(),
+                    vec![("x-aliyun-ecs-metadata-token", token.to_owned())],
+                ))
             })
             .await
     }
@@ -436,13 +397,11 @@ impl CredentialSource for EcsRamRole {
     async fn fetch(&self) -> Result<Temporary, CloudError> {
         let response = self
             .caller
-            .transport
-            .send(OP, true, || {
-                self.caller.prepare(
-                    Method::PUT,
-                    "/latest/api/token",
-                    &[("x-aliyun-ecs-metadata-token-ttl-seconds", "21600".into())],
-                )
+            .send(Method::PUT, &[], || {
+                Ok((
+                    "/latest/api/token".to_owned(),
+                    vec![("x-aliyun-ecs-metadata-token-ttl-seconds", "21600".into())],
+                ))
             })
             .await?;
         let token = String::from_utf8_lossy(&response.body).trim().to_owned();

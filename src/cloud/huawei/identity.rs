@@ -23,12 +23,9 @@ use serde_json::json;
 
 use super::{error, sign};
 use crate::cloud::auth::AccessKey;
-use crate::cloud::http::{
-    Clock, Endpoint, HttpConfig, Prepared, RawResponse, Transport, default_clock, header_value,
-    parse_endpoint,
-};
-use crate::cloud::identity::{CredentialSource, KeySource, Temporary, read_token_file};
-use crate::cloud::ratelimit::{LimiterKey, RateLimiters};
+use crate::cloud::http::{Clock, HttpConfig, RawResponse, default_clock};
+use crate::cloud::identity::{Caller, CredentialSource, KeySource, Temporary, read_token_file};
+use crate::cloud::ratelimit::RateLimiters;
 use crate::cloud::sign::RequestToSign;
 use crate::cloud::{Cloud, CloudError, Operation};
 
@@ -86,56 +83,8 @@ fn temporary(response: &RawResponse) -> Result<Temporary, CloudError> {
     })
 }
 
-/// The HTTP side shared by the sources.
-struct Caller {
-    transport: Transport,
-    endpoint: Endpoint,
-}
-
-impl Caller {
-    fn new(
-        endpoint: &str,
-        account: &str,
-        http: &HttpConfig,
-        limiters: &RateLimiters,
-    ) -> Result<Self, CloudError> {
-        let endpoint = parse_endpoint(CLOUD, endpoint)?;
-        let bucket = limiters.bucket(LimiterKey {
-            cloud: CLOUD,
-            account: format!("identity:{account}"),
-            region: endpoint.host.clone(),
-        });
-        Ok(Caller {
-            transport: Transport::new(CLOUD, http, bucket, error::parse)?,
-            endpoint,
-        })
-    }
-
-    fn prepare(
-        &self,
-        method: Method,
-        path: &str,
-        headers: Vec<(&str, String)>,
-        body: &[u8],
-    ) -> Result<Prepared, CloudError> {
-        let headers = headers
-            .iter()
-            .map(|(n, v)| header_value(CLOUD, OP, n, v))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Prepared {
-            method,
-            url: format!("{}{path}", self.endpoint.base),
-            headers,
-            body: body.to_vec(),
-        })
-    }
-
-    fn json_headers(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("Host", self.endpoint.host.clone()),
-            ("Content-Type", CONTENT_TYPE.to_owned()),
-        ]
-    }
+fn json_headers() -> Vec<(&'static str, String)> {
+    vec![("Content-Type", CONTENT_TYPE.to_owned())]
 }
 
 /// OIDC federation: ID token → unscoped IAM token → temporary AK/SK.
@@ -168,7 +117,7 @@ impl Federation {
         limiters: &RateLimiters,
     ) -> Result<Self, CloudError> {
         Ok(Federation {
-            caller: Caller::new(endpoint, account, http, limiters)?,
+            caller: Caller::new(CLOUD, endpoint, account, http, limiters, error::parse)?,
             idp_id,
             token_file,
             duration_seconds,
@@ -184,12 +133,10 @@ impl CredentialSource for Federation {
             .expect("a JSON value serialises");
         let response = self
             .caller
-            .transport
-            .send(OP, true, || {
-                let mut headers = self.caller.json_headers();
+            .send(Method::POST, &body, || {
+                let mut headers = json_headers();
                 headers.push(("X-Idp-Id", self.idp_id.clone()));
-                self.caller
-                    .prepare(Method::POST, ID_TOKEN_PATH, headers, &body)
+                Ok((ID_TOKEN_PATH.to_owned(), headers))
             })
             .await?;
         let token = response
@@ -204,14 +151,8 @@ impl CredentialSource for Federation {
         .expect("a JSON value serialises");
         let response = self
             .caller
-            .transport
-            .send(OP, true, || {
-                self.caller.prepare(
-                    Method::POST,
-                    SECURITY_TOKENS_PATH,
-                    self.caller.json_headers(),
-                    &body,
-                )
+            .send(Method::POST, &body, || {
+                Ok((SECURITY_TOKENS_PATH.to_owned(), json_headers()))
             })
             .await?;
         temporary(&response)
@@ -261,7 +202,7 @@ impl Agency {
         limiters: &RateLimiters,
     ) -> Result<Self, CloudError> {
         Ok(Agency {
-            caller: Caller::new(endpoint, account, http, limiters)?,
+            caller: Caller::new(CLOUD, endpoint, account, http, limiters, error::parse)?,
             base,
             domain_name,
             agency_name,
@@ -287,14 +228,16 @@ impl CredentialSource for Agency {
         .expect("a JSON value serialises");
         let response = self
             .caller
-            .transport
-            .send(OP, true, || {
-                let mut headers = self.caller.json_headers();
+            .send(Method::POST, &body, || {
+                let mut headers = json_headers();
                 if let Some(token) = &base.security_token {
                     headers.push(("X-Security-Token", token.expose_secret().to_owned()));
                 }
-                let to_sign: Vec<(&str, &str)> =
-                    headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+                // The caller adds the Host header; it is signed too.
+                let host = self.caller.endpoint.host.as_str();
+                let to_sign: Vec<(&str, &str)> = std::iter::once(("Host", host))
+                    .chain(headers.iter().map(|(n, v)| (*n, v.as_str())))
+                    .collect();
                 let request = RequestToSign {
                     method: "POST",
                     path: SECURITY_TOKENS_PATH,
@@ -309,8 +252,7 @@ impl CredentialSource for Agency {
                         source,
                     })?;
                 headers.extend(added);
-                self.caller
-                    .prepare(Method::POST, SECURITY_TOKENS_PATH, headers, &body)
+                Ok((SECURITY_TOKENS_PATH.to_owned(), headers))
             })
             .await?;
         temporary(&response)
@@ -350,7 +292,7 @@ impl EcsMetadata {
         limiters: &RateLimiters,
     ) -> Result<Self, CloudError> {
         Ok(EcsMetadata {
-            caller: Caller::new(endpoint, account, http, limiters)?,
+            caller: Caller::new(CLOUD, endpoint, account, http, limiters, error::parse)?,
         })
     }
 }
@@ -358,33 +300,23 @@ impl EcsMetadata {
 #[async_trait]
 impl CredentialSource for EcsMetadata {
     async fn fetch(&self) -> Result<Temporary, CloudError> {
-        let host = self.caller.endpoint.host.clone();
         let response = self
             .caller
-            .transport
-            .send(OP, true, || {
-                self.caller.prepare(
-                    Method::PUT,
-                    "/meta-data/latest/api/token",
-                    vec![
-                        ("Host", host.clone()),
-                        ("X-Metadata-Token-Ttl-Seconds", "21600".to_owned()),
-                    ],
-                    &[],
-                )
+            .send(Method::PUT, &[], || {
+                Ok((
+                    "/meta-data/latest/api/token".to_owned(),
+                    vec![("X-Metadata-Token-Ttl-Seconds", "21600".to_owned())],
+                ))
             })
             .await?;
         let token = String::from_utf8_lossy(&response.body).trim().to_owned();
         let response = self
             .caller
-            .transport
-            .send(OP, true, || {
-                self.caller.prepare(
-                    Method::GET,
-                    "/openstack/latest/securitykey",
-                    vec![("Host", host.clone()), ("X-Metadata-Token", token.clone())],
-                    &[],
-                )
+            .send(Method::GET, &[], || {
+                Ok((
+                    "/openstack/latest/securitykey".to_owned(),
+                    vec![("X-Metadata-Token", token.clone())],
+                ))
             })
             .await?;
         temporary(&response)

@@ -649,21 +649,7 @@ async fn bad_credential_settings_are_refused_at_apply() {
         ),
     ];
     for (manifest, expected) in cases {
-        let mut child = common::kubectl()
-            .args(["apply", "--dry-run=server", "-f", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("kubectl runs");
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(manifest.to_string().as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = dry_run(&manifest);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "accepted: {manifest}");
         assert!(stderr.contains(expected), "{manifest}: {stderr}");
@@ -673,6 +659,17 @@ async fn bad_credential_settings_are_refused_at_apply() {
         "metadata": {"name": "good"},
         "spec": {"cloud": "Huawei", "allowedNamespaces": ["*"], "source": {"oidc": {"idpId": "idp"}},
                  "assumeRole": {"domainName": "d", "agencyName": "a", "durationSeconds": 900}}});
+    let out = dry_run(&good);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `kubectl apply --dry-run=server` of one manifest.
+fn dry_run(manifest: &Value) -> std::process::Output {
+    use std::io::Write;
     let mut child = common::kubectl()
         .args(["apply", "--dry-run=server", "-f", "-"])
         .stdin(Stdio::piped())
@@ -680,17 +677,11 @@ async fn bad_credential_settings_are_refused_at_apply() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("kubectl runs");
-    use std::io::Write;
     child
         .stdin
         .take()
-        .unwrap()
-        .write_all(good.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .expect("stdin")
+        .write_all(manifest.to_string().as_bytes())
+        .expect("the manifest is written");
+    child.wait_with_output().expect("kubectl finishes")
 }

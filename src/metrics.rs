@@ -73,6 +73,9 @@ pub struct Metrics {
     pub drift: Family<DriftLabels, Counter>,
     /// `nodepool_credential_fetches_total`.
     pub credential_fetches: Family<CredentialLabels, Counter>,
+    /// `nodepool_leader`: 1 while this replica may act (it holds the Lease, or runs without
+    /// leader election), else 0.
+    pub leader: Gauge,
     registry: Registry,
 }
 
@@ -128,7 +131,14 @@ impl Metrics {
             "Temporary credentials fetched from the clouds' identity services, by cloud, source and outcome",
             credential_fetches.clone(),
         );
+        let leader = Gauge::default();
+        registry.register(
+            "leader",
+            "1 while this replica holds the leader Lease (or runs without leader election), else 0",
+            leader.clone(),
+        );
         Metrics {
+            leader,
             credential_fetches,
             drift,
             reconciles,

@@ -483,6 +483,11 @@ async fn alerts_and_dashboard_use_only_metrics_the_controller_exports() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     let exported = exported_names(&text);
+    // A replica without leader election acts, and says so (the no-leader alert reads this).
+    assert!(
+        text.lines().any(|l| l.trim() == "nodepool_leader 1"),
+        "nodepool_leader is 1:\n{text}"
+    );
     // The families the dashboard plots have samples by now (reconciles and cloud calls happened).
     for sampled in [
         "nodepool_drift_total",

@@ -125,6 +125,16 @@ pub async fn run(client: Client, config: Config) -> Result<(), kube::Error> {
             .map_err(|e| kube::Error::Service(Box::new(e)))?,
         None => LeaderGate::always(),
     };
+    {
+        // `nodepool_leader`, for the "no leader" alert: sampled every second.
+        let (leader, metrics) = (leader.clone(), metrics.clone());
+        tokio::spawn(async move {
+            loop {
+                metrics.leader.set(i64::from(leader.is_leader()));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+    }
     let own_writes = Arc::new(OwnWrites::default());
     // Batched reads; snapshots older than a resync are dropped so memory holds only recent lists.
     let reads = Arc::new(ClusterReads::default());

@@ -782,7 +782,9 @@ async fn installed_controller_runs_on_a_real_node() {
             "--set-json",
             "controller.createGraceSeconds=3",
         ])
-        .args(["--set-json", "leaderElection.leaseSeconds=5"]));
+        .args(["--set-json", "leaderElection.leaseSeconds=5"])
+        // The simulator is plain HTTP on the node's address (not loopback).
+        .args(["--set-json", r#"extraArgs=["--allow-insecure-endpoints"]"#]));
     let helm_pods: Api<Pod> = Api::namespaced(client.clone(), HELM_NS);
     let helm_live = live_pods(&helm_pods).await;
     assert_eq!(helm_live.len(), 2, "Pods of the chart");

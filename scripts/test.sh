@@ -46,7 +46,20 @@ export NODEPOOL_SDK_PYTHON="$VENV/bin/python"
 step "local control plane"
 export NODEPOOL_ENV_DIR="$ROOT/target/env-test"
 export KUBE_PORT=${KUBE_PORT:-17443} ETCD_PORT=${ETCD_PORT:-13379}
-trap 'status=$?; [ -n "${tf_pid:-}" ] && kill "$tf_pid" 2>/dev/null; [ $status -ne 0 ] && [ -f "$NODEPOOL_ENV_DIR/kube-apiserver.log" ] && { echo "--- kube-apiserver log (tail)"; tail -20 "$NODEPOOL_ENV_DIR/kube-apiserver.log"; }; tests/env/down.sh; exit $status' EXIT
+# Runs on every exit. Written with `if` rather than `a && b`: under `set -e` a
+# failing last command of an && list (say, kill of a job that already ended)
+# would replace the run's own exit status.
+cleanup() {
+  local status=$?
+  if [ -n "${tf_pid:-}" ]; then kill "$tf_pid" 2>/dev/null || true; fi
+  if [ "$status" -ne 0 ] && [ -f "$NODEPOOL_ENV_DIR/kube-apiserver.log" ]; then
+    echo "--- kube-apiserver log (tail)"
+    tail -20 "$NODEPOOL_ENV_DIR/kube-apiserver.log" || true
+  fi
+  tests/env/down.sh || true
+  exit "$status"
+}
+trap cleanup EXIT
 eval "$(tests/env/up.sh)"
 export NODEPOOL_TEST_KUBECONFIG="$KUBECONFIG" NODEPOOL_KUBECTL="$KUBE_BIN/kubectl"
 

@@ -66,6 +66,9 @@ export NODEPOOL_TEST_KUBECONFIG="$KUBECONFIG" NODEPOOL_KUBECTL="$KUBE_BIN/kubect
 step "Terraform against the simulator (huaweicloud provider, beside cargo test)"
 # Most of its ~5 minutes are the provider's own fixed waits, so it runs while cargo test does.
 tests/terraform/build.sh huaweicloud >/dev/null
+tests/terraform/check-cli.sh
+NODEPOOL_TERRAFORM=$(tests/terraform/cli.sh)
+export NODEPOOL_TERRAFORM
 mkdir -p target/terraform
 tests/terraform/run.sh huaweicloud >target/terraform/lifecycle.log 2>&1 &
 tf_pid=$!

@@ -20,6 +20,7 @@
 #   BENCH_SKIP_BUILD=1                   use the binaries as they are
 #   BENCH_BIN_DIR (target/release)       where nodepool-controller and nodepool-cloudsim are
 #   VS_TF_KUBECONFIG                     use this running control plane instead of starting one
+# The Terraform CLI is tests/terraform/cli.sh's (NODEPOOL_TERRAFORM, terraform on PATH, or OpenTofu).
 # The providers are the cached builds of tests/terraform/build.sh (built on first use: the
 # alicloud one takes ~9 min and ~5 GB). Writes target/bench/report-terraform.json,
 # target/bench/table-terraform.txt and target/bench/vs-terraform.png.
@@ -64,6 +65,8 @@ providers=()
 . "$ROOT/tests/terraform/versions.sh"
 export HUAWEICLOUD_VERSION ALICLOUD_VERSION
 VENV=$("$HERE/venv.sh")
+NODEPOOL_TERRAFORM=$("$ROOT/tests/terraform/cli.sh")
+export NODEPOOL_TERRAFORM
 KUBE_BIN=$("$ROOT/tests/env/build.sh")
 if [ -n "${VS_TF_KUBECONFIG:-}" ]; then
   export KUBECONFIG=$VS_TF_KUBECONFIG

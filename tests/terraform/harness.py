@@ -1,6 +1,5 @@
 """Terraform against the cloud simulator: the pieces shared by the lifecycle test
-(tests/terraform/lifecycle.py), the migration test (tests/terraform_migration.rs drives
-tests/terraform/tf.sh) and the Terraform side of the benchmark (tests/bench/terraform.py).
+(tests/terraform/lifecycle.py) and the Terraform side of the benchmark (tests/bench/vs_terraform.py).
 
 Standard library only. Every assertion about the cloud is made at the simulator (its admin API,
 /_sim/pools and /_sim/counters), never from what Terraform prints.
@@ -32,6 +31,15 @@ def hw_clusters(n):
 
 def ali_clusters(n):
     return [f"ctf{i:04d}77e8bfbc4c4c999af2b51b65a1b" for i in range(n)]
+
+
+def terraform_cli():
+    """The Terraform CLI to run: tests/terraform/cli.sh's choice ($NODEPOOL_TERRAFORM, else
+    `terraform` on PATH, else a cached OpenTofu build), resolved once per process."""
+    if not os.environ.get("NODEPOOL_TERRAFORM"):
+        out = subprocess.run([os.path.join(HERE, "cli.sh")], check=True, stdout=subprocess.PIPE)
+        os.environ["NODEPOOL_TERRAFORM"] = out.stdout.decode().strip()
+    return os.environ["NODEPOOL_TERRAFORM"]
 
 
 def write_cli_config(path, providers):
@@ -203,7 +211,7 @@ class Terraform:
     def run(self, *args, check=True, timeout=3600):
         """Runs `terraform ARGS`; samples the memory of terraform and its provider processes."""
         self.var_file()
-        cmd = ["terraform", *args]
+        cmd = [terraform_cli(), *args]
         t0 = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=self.workdir, env=self.env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

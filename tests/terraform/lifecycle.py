@@ -3,8 +3,9 @@
 
     lifecycle.py --provider huaweicloud|alicloud --sim BINARY --dir DIR
 
-apply (two pools) -> plan shows no change -> apply with a new node count and a second changed
-field (the value of the `team` tag) -> the same pools, changed in place -> destroy -> no pool left.
+apply (two pools, tagged) -> plan shows no change -> apply with a new node count, a new value of
+the `team` tag (and on ACK a new system disk size) -> the same pools, changed in place -> plan
+shows no change -> destroy -> no pool left.
 Started by tests/terraform/run.sh.
 """
 
@@ -93,10 +94,9 @@ def main():
         check(sorted(pools) == names, f"the simulator holds {sorted(pools)}, not {names}")
         for n, v in pools.items():
             check(v["nodes"] == 1, f"{n}: {v['nodes']} nodes, not 1")
-            if cloud == "huawei":
-                check(v["tags"].get("managed-by") == "terraform" and v["tags"].get("team") == "web",
-                      f"{n}: tags {v['tags']}")
-            else:
+            check(v["tags"].get("managed-by") == "terraform" and v["tags"].get("team") == "web",
+                  f"{n}: tags {v['tags']}")
+            if cloud == "alibaba":
                 check(v["disk"] == 120, f"{n}: system disk {v['disk']}")
             check(v["cluster"] == (hw or ali)[0], f"{n}: cluster {v['cluster']}")
         check(h.count(d, create_op, "ok") == POOLS, f"creates at the simulator: {d}")
@@ -111,8 +111,8 @@ def main():
             h.log("apply: node count 1 -> 2, tag team web -> batch")
             tf.variables.update({"node_count": 2, "team": "batch"})
         else:
-            h.log("apply: node count 1 -> 2, system disk 120 -> 200 GiB")
-            tf.variables.update({"node_count": 2, "system_disk_size": 200})
+            h.log("apply: node count 1 -> 2, system disk 120 -> 200 GiB, tag team web -> batch")
+            tf.variables.update({"node_count": 2, "system_disk_size": 200, "team": "batch"})
         before = sim.counters()
         r = tf.apply()
         d = h.diff(sim.counters(), before)
@@ -121,10 +121,9 @@ def main():
               f"the update replaced pools: {ids} -> {pools}")
         for n, v in pools.items():
             check(v["nodes"] == 2, f"{n}: {v['nodes']} nodes after the update, not 2")
-            if cloud == "huawei":
-                check(v["tags"].get("team") == "batch" and v["tags"].get("managed-by") == "terraform",
-                      f"{n}: tags after the update {v['tags']}")
-            else:
+            check(v["tags"].get("team") == "batch" and v["tags"].get("managed-by") == "terraform",
+                  f"{n}: tags after the update {v['tags']}")
+            if cloud == "alibaba":
                 check(v["disk"] == 200, f"{n}: system disk after the update {v['disk']}")
         check(h.count(d, create_op) == 0 and h.count(d, delete_op) == 0,
               f"the update created or deleted: {d}")

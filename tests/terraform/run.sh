@@ -11,7 +11,9 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 provider=${1:?usage: tests/terraform/run.sh huaweicloud|alicloud}
-command -v terraform >/dev/null || { echo "terraform is not installed (scripts/prereqs.sh)" >&2; exit 1; }
+# The CLI: $NODEPOOL_TERRAFORM, else terraform on PATH, else a cached OpenTofu build (cli.sh).
+NODEPOOL_TERRAFORM=$("$ROOT/tests/terraform/cli.sh")
+export NODEPOOL_TERRAFORM
 cd "$ROOT"
 cargo build --locked --quiet --bin nodepool-cloudsim
 "$ROOT/tests/terraform/build.sh" "$provider" >/dev/null

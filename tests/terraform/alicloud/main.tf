@@ -40,7 +40,7 @@ variable "node_count" {
   default = 1
 }
 variable "team" {
-  description = "Unused here (see the note on tags below); kept so both configurations take the same inputs"
+  description = "Value of the pool's `team` tag (the field the update test changes with the node count)"
   type        = string
   default     = "web"
 }
@@ -80,6 +80,9 @@ resource "alicloud_cs_kubernetes_node_pool" "pool" {
   key_name             = "tf-keypair"
   desired_size         = lookup(var.node_count_overrides, tostring(count.index), var.node_count)
 
-  # No `tags`: the provider sends them as {"Key", "Value"}, which the simulator refuses so far
-  # (it reads ACK's lowercase {"key", "value"}).
+  # Sent as scaling_group.tags [{"Key", "Value"}]; ACK answers them as [{"key", "value"}].
+  tags = {
+    "managed-by" = "terraform"
+    team         = var.team
+  }
 }

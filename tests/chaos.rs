@@ -57,7 +57,7 @@ use nodepool_controller::cloud::huawei::marks as huawei_marks;
 use nodepool_controller::cloud::huawei::{HuaweiClient, HuaweiConfig};
 use nodepool_controller::cloud::ratelimit::{RateLimit, RateLimiters};
 use nodepool_controller::cloud::{ErrorKind, NodePoolProvider};
-use nodepool_controller::crd::{FIELD_MANAGER, NodePool};
+use nodepool_controller::crd::{CloudAccount, FIELD_MANAGER, NodePool};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -255,6 +255,11 @@ impl Proc {
 }
 
 fn start_sim(s: &Settings, phase: &str, faults: Option<&Value>) -> (Proc, String) {
+    start_sim_with(s, phase, faults.map(|f| json!({ "faults": f })))
+}
+
+/// The simulator with a scenario file (`faults`, `identity`, ...), if any.
+fn start_sim_with(s: &Settings, phase: &str, scenario: Option<Value>) -> (Proc, String) {
     let logs = s.out.join("logs");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nodepool-cloudsim"));
     cmd.args(["--listen", "127.0.0.1:0"])
@@ -265,13 +270,10 @@ fn start_sim(s: &Settings, phase: &str, faults: Option<&Value>) -> (Proc, String
         .args(["--alibaba-cluster", ALI_CLUSTER])
         .args(["--provision-seconds", "0.6", "--node-seconds", "0.1"])
         .args(["--delete-seconds", "0.6", "--update-seconds", "0.3"]);
-    if let Some(f) = faults {
+    if let Some(scenario) = scenario {
         let path = logs.join(format!("sim-{phase}.yaml"));
-        std::fs::write(
-            &path,
-            serde_yaml::to_string(&json!({ "faults": f })).expect("yaml"),
-        )
-        .expect("write scenario");
+        std::fs::write(&path, serde_yaml::to_string(&scenario).expect("yaml"))
+            .expect("write scenario");
         cmd.arg("--config").arg(path);
     }
     let err = std::fs::File::create(logs.join(format!("sim-{phase}.log"))).expect("sim log");
@@ -606,6 +608,9 @@ static OWNERS_SEEN: Mutex<BTreeMap<(String, String), Option<String>>> = Mutex::n
 static OWNER_CHANGES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 /// The phase of each simulator (for the reports).
 static SIM_PHASES: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
+/// Every temporary credential the phases' simulators issued (secret keys, security tokens, IAM
+/// tokens): the secret scan looks for them too.
+static ISSUED_SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 fn observe_owners(sim: &str, pools: &[SimPool]) {
     let phase = SIM_PHASES
@@ -887,6 +892,9 @@ struct Workload {
     /// Names also used by a foreign pool or another team's NodePool: the workload's NodePool of
     /// such a name may end Stalled with `NameTaken` instead of Ready.
     taken: BTreeSet<String>,
+    /// CloudAccounts (Huawei, Alibaba) that every other NodePool names in `accountRef` instead
+    /// of the credentials Secret (see [`chained_accounts`]).
+    accounts: Option<(String, String)>,
 }
 
 impl Workload {
@@ -902,6 +910,7 @@ impl Workload {
             ops: BTreeMap::new(),
             others: Others::default(),
             taken: BTreeSet::new(),
+            accounts: None,
         }
     }
 
@@ -945,10 +954,16 @@ impl Workload {
         let nodes = self.rng.i64(0..3);
         let tag = format!("v{}", self.rng.u32(0..1000));
         let name = self.name_of(cloud, i);
-        let manifest = match cloud {
+        let mut manifest = match cloud {
             CloudKind::Huawei => huawei_pool(&name, "huawei-credentials", nodes, &tag, FLAVOR),
             CloudKind::Alibaba => alibaba_pool(&name, "alibaba-credentials", nodes, &tag),
         };
+        if let Some((hw, ali)) = self.accounts.as_ref().filter(|_| i % 2 == 1) {
+            let account = if cloud == CloudKind::Huawei { hw } else { ali };
+            let spec = manifest["spec"].as_object_mut().expect("spec");
+            spec.remove("credentialsRef");
+            spec.insert("accountRef".into(), json!({ "name": account }));
+        }
         let np: NodePool = serde_json::from_value(manifest).expect("a NodePool");
         let api = self.api.clone();
         kretry("create NodePool", || async {
@@ -2139,10 +2154,22 @@ async fn phase_crash(s: &Settings, client: &Client, rep: &Shared) {
     let ns = format!("chaos-crash-{}", s.seed);
     create_ns(client, &ns).await;
     create_secrets(client, &ns).await;
-    let (_sim_proc, sim) = start_sim(s, phase, None);
-    let ctl = Ctl::new(s, Some(&ns), &sim, phase);
+    // Every other NodePool acts through a CloudAccount that chains from the static keys to a
+    // role (Alibaba, with an ExternalId) or an agency (Huawei) whose credentials live
+    // CHAINED_SECONDS: they expire and are refreshed many times across the SIGKILLs.
+    let (_sim_proc, sim) =
+        start_sim_with(s, phase, Some(json!({ "identity": chained_identity() })));
+    let accounts = chained_accounts(client, &ns).await;
+    let mut ctl = Ctl::new(s, Some(&ns), &sim, phase);
+    ctl.extra = vec![
+        "--alibaba-sts-endpoint".into(),
+        sim.clone(),
+        "--huawei-iam-endpoint".into(),
+        sim.clone(),
+    ];
     let mut controller = Some(ctl.start());
     let mut wl = Workload::new(client, &ns, s.seed, s.crash_pools, "c");
+    wl.accounts = Some(accounts.clone());
     let mut rng = fastrand::Rng::with_seed(s.seed.wrapping_add(1));
     let started = Instant::now();
     // Ops until `crash_pools` were created; about 1.9 ops per created pool.
@@ -2243,6 +2270,141 @@ async fn phase_crash(s: &Settings, client: &Client, rep: &Shared) {
         drain(&mut wl, &sim, rep, phase, s.converge_timeout).await;
     }
     tenants.drained(&sim, rep, s.converge_timeout).await;
+    check_chained(&sim, rep, phase).await;
+    let cloud_accounts: Api<CloudAccount> = Api::all(client.clone());
+    for name in [&accounts.0, &accounts.1] {
+        kretry("delete CloudAccount", || async {
+            match cloud_accounts.delete(name, &DeleteParams::default()).await {
+                Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
+                r => r.map(|_| ()),
+            }
+        })
+        .await;
+    }
+}
+
+/// Lifetime of the chained credentials in the crash phase, in seconds.
+const CHAINED_SECONDS: u64 = 12;
+const CHAINED_ROLE: &str = "acs:ram::1234567890123456:role/chaos-tenant";
+const CHAINED_EXTERNAL_ID: &str = "chaos-tenant-ext";
+const CHAINED_DOMAIN: &str = "chaos-tenant-domain";
+const CHAINED_AGENCY: &str = "cce-admin";
+
+/// The simulator's identity services for the crash phase: the static keys may assume the role
+/// and the agency, whose temporary keys act as the same accounts (same clusters, same budgets).
+fn chained_identity() -> Value {
+    json!({
+        "credential_seconds": CHAINED_SECONDS,
+        "alibaba": {"roles": [{
+            "arn": CHAINED_ROLE, "account": ALI_AK,
+            "trusted_principals": [format!("account:{ALI_AK}")],
+            "external_id": CHAINED_EXTERNAL_ID,
+        }]},
+        "huawei": {"agencies": [{
+            "domain_name": CHAINED_DOMAIN, "name": CHAINED_AGENCY, "account": HW_AK,
+            "trusted_principals": [format!("account:{HW_AK}")],
+        }]},
+    })
+}
+
+/// The crash phase's two CloudAccounts (Huawei, Alibaba): the namespace's credentials Secret
+/// as the source, then the role / agency of [`chained_identity`].
+async fn chained_accounts(client: &Client, ns: &str) -> (String, String) {
+    let api: Api<CloudAccount> = Api::all(client.clone());
+    let hw = format!("{ns}-huawei");
+    let ali = format!("{ns}-alibaba");
+    for (name, spec) in [
+        (
+            &hw,
+            json!({"cloud": "Huawei", "allowedNamespaces": [ns],
+                   "source": {"secretRef": {"namespace": ns, "name": "huawei-credentials"}},
+                   "assumeRole": {"domainName": CHAINED_DOMAIN, "agencyName": CHAINED_AGENCY}}),
+        ),
+        (
+            &ali,
+            json!({"cloud": "Alibaba", "allowedNamespaces": [ns],
+                   "source": {"secretRef": {"namespace": ns, "name": "alibaba-credentials"}},
+                   "assumeRole": {"roleArn": CHAINED_ROLE, "externalId": CHAINED_EXTERNAL_ID}}),
+        ),
+    ] {
+        let account: CloudAccount = serde_json::from_value(json!({
+            "apiVersion": "cloud.nodepool.dev/v1alpha1", "kind": "CloudAccount",
+            "metadata": {"name": name}, "spec": spec
+        }))
+        .expect("a CloudAccount");
+        kretry("create CloudAccount", || async {
+            match api.create(&PostParams::default(), &account).await {
+                Err(kube::Error::Api(e)) if e.code == 409 => Ok(()),
+                r => r.map(|_| ()),
+            }
+        })
+        .await;
+    }
+    (hw, ali)
+}
+
+/// After the crash phase: the chained credentials were used and refreshed, no node-pool call
+/// was refused for its credentials (an expired key, a missing token), and every temporary
+/// credential the simulator issued joins the secret scan.
+async fn check_chained(sim: &str, rep: &Shared, phase: &str) {
+    let counters = sim_get(sim, "counters").await;
+    let count = |cloud: &str, op: Option<&str>, outcome: &str| -> u64 {
+        counters["counters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| {
+                c["cloud"] == cloud
+                    && op.is_none_or(|op| c["operation"] == op)
+                    && c["outcome"] == outcome
+            })
+            .filter_map(|c| c["count"].as_u64())
+            .sum()
+    };
+    let assumed = count("alibaba-sts", Some("AssumeRole"), "ok");
+    let agency = count("huawei-iam", Some("CreateTemporaryAccessKeyByAgency"), "ok");
+    let refused: Vec<String> = ["alibaba", "huawei"]
+        .iter()
+        .flat_map(|cloud| {
+            ["unauthorized", "forbidden", "invalid"]
+                .iter()
+                .map(move |o| (cloud, o, count(cloud, None, o)))
+        })
+        .filter(|(_, _, n)| *n > 0)
+        .map(|(c, o, n)| format!("{c}: {n} {o}"))
+        .collect();
+    let issued = sim_get(sim, "identity/issued").await;
+    let secrets: Vec<String> = issued["secrets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    log(format!(
+        "{phase}: chained credentials: AssumeRole {assumed}, agency {agency}, {} temporary \
+         secrets issued; refused node-pool calls: {refused:?}",
+        secrets.len()
+    ));
+    let mut r = rep.lock().unwrap();
+    if assumed < 2 || agency < 2 {
+        r.fail(format!(
+            "{phase}: the chained credentials were not used and refreshed (AssumeRole {assumed}, \
+             agency {agency})"
+        ));
+    }
+    if !refused.is_empty() {
+        r.fail(format!(
+            "{phase}: node-pool calls refused (expired or wrong credentials): {refused:?}"
+        ));
+    }
+    if let Some(p) = r.phases.get_mut(phase).and_then(Value::as_object_mut) {
+        p.insert(
+            "chained_credentials".into(),
+            json!({"assume_role": assumed, "agency": agency, "issued_secrets": secrets.len(),
+                   "lifetime_seconds": CHAINED_SECONDS}),
+        );
+    }
+    ISSUED_SECRETS.lock().unwrap().extend(secrets);
 }
 
 async fn lease_holder_pid(client: &Client, ns: &str) -> Option<u32> {
@@ -3335,9 +3497,12 @@ async fn scan_secrets(s: &Settings, client: &Client, rep: &Shared) {
         serde_json::to_string(&statuses).unwrap_or_default(),
     ));
     let bytes: usize = corpus.iter().map(|(_, t)| t.len()).sum();
+    let issued = ISSUED_SECRETS.lock().unwrap().clone();
+    let mut values: Vec<String> = secret_values().iter().map(|s| s.to_string()).collect();
+    values.extend(issued.iter().cloned());
     let mut r = rep.lock().unwrap();
-    for secret in secret_values() {
-        for needle in [secret.to_string(), b64(secret)] {
+    for secret in &values {
+        for needle in [secret.clone(), b64(secret)] {
             for (what, text) in &corpus {
                 let n = text.matches(needle.as_str()).count();
                 if n > 0 {
@@ -3359,10 +3524,14 @@ async fn scan_secrets(s: &Settings, client: &Client, rep: &Shared) {
         "secret_scan".into(),
         json!({"sources": corpus.iter().map(|(w, _)| w.clone()).collect::<Vec<_>>(),
                "bytes_scanned": bytes, "events": n_events, "nodepools": all.items.len(),
-               "values_scanned_for": secret_values().len() * 2}),
+               "values_scanned_for": values.len() * 2,
+               "temporary_values_scanned_for": issued.len() * 2}),
     );
     log(format!(
-        "secret scan: {bytes} bytes of logs, Events and statuses"
+        "secret scan: {bytes} bytes of logs, Events and statuses; {} static and {} temporary \
+         credential values",
+        secret_values().len(),
+        issued.len()
     ));
 }
 

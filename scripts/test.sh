@@ -26,6 +26,7 @@ cargo clippy --test real_node --locked -- -D warnings
 step "local control plane binaries"
 KUBE_BIN=$(tests/env/build.sh)
 tests/env/check-staging.sh
+tests/env/check-orphans.sh
 NODEPOOL_KSTATUS=$(tests/env/build-kstatus.sh)
 export NODEPOOL_KSTATUS
 # The Huawei Cloud Go SDK client that drives the simulator (tests/sim_gosdk.rs).

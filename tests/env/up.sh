@@ -47,6 +47,36 @@ fi
 # A half-started or dead control plane from an earlier run is cleaned up first.
 "$ROOT/tests/env/down.sh" >/dev/null 2>&1 || true
 
+# A control plane whose run was killed before its down.sh (a CI job stopped at its time limit,
+# its clone then removed) keeps the ports. Such an orphan is stopped: a process of this cache's
+# etcd or kube-apiserver binary whose state directory is gone, or whose PID file there no longer
+# names it. Anything else on the ports is left alone and refused.
+listener() { ss -ltnpH "sport = :$1" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1; }
+state_dir() { # the --data-dir (etcd) or --cert-dir (kube-apiserver) a process was started with
+  tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | sed -n 's/^--data-dir=//p; s/^--cert-dir=//p' | head -1
+}
+orphan() { # pid: "etcd|kube-apiserver DIR" when it is an orphan of this cache's control plane
+  local pid=$1 exe name dir env
+  exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
+  name=$(basename "$exe")
+  { [ "$exe" = "$BIN/etcd" ] || [ "$exe" = "$BIN/kube-apiserver" ]; } || return 1
+  dir=$(state_dir "$pid")
+  [ -n "$dir" ] || return 1
+  env=$(dirname "$dir")   # <env>/etcd or <env>/pki
+  if [ -d "$dir" ] && [ "$(cat "$env/$name.pid" 2>/dev/null)" = "$pid" ]; then return 1; fi
+  echo "$name $env"
+}
+for port in "$KUBE_PORT" "$ETCD_PORT" "$ETCD_PEER_PORT"; do
+  pid=$(listener "$port")
+  [ -n "$pid" ] || continue
+  if what=$(orphan "$pid"); then
+    log "port $port: stopping an orphaned $what (pid $pid, its run ended without down.sh)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do [ -z "$(listener "$port")" ] && break; sleep 0.1; done
+  fi
+done
 for port in "$KUBE_PORT" "$ETCD_PORT" "$ETCD_PEER_PORT"; do
   if ss -ltnH "sport = :$port" | grep -q .; then
     log "port $port is taken by another process; set KUBE_PORT / ETCD_PORT to free ports"

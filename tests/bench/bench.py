@@ -160,6 +160,16 @@ class Kube:
     def nodepools_path(self, ns):
         return f"/apis/{GROUP}/{VERSION}/namespaces/{ns}/nodepools"
 
+    def first_stalled(self, ns):
+        """'name: reason: message' of a NodePool with Stalled=True, or None. A benchmark has no
+        reason to stall: one means the setup is wrong, and waiting longer shows nothing."""
+        doc = json.loads(self.ok("GET", self.nodepools_path(ns) + "?labelSelector=bench%3Dnodepool"))
+        for item in doc.get("items", []):
+            for c in (item.get("status") or {}).get("conditions") or []:
+                if c.get("type") == "Stalled" and c.get("status") == "True":
+                    return f"{item['metadata']['name']}: {c.get('reason')}: {c.get('message')}"
+        return None
+
     def phase_table(self, ns):
         """(phase counts, Ready=True count, total) from one server-side Table list."""
         text = self.ok("GET", self.nodepools_path(ns) + "?labelSelector=bench%3Dnodepool",
@@ -341,6 +351,20 @@ def create_pools(kube, args, start, count):
             f.result()
 
 
+def create_credentials(kube, ns):
+    """The two credentials Secrets the NodePools name: type Opaque with the credentials label,
+    or the controller does not read them."""
+    for name, data in (("huawei-credentials", {"accessKey": HW_AK, "secretKey": HW_SK}),
+                       ("alibaba-credentials", {"accessKeyId": ALI_AK, "accessKeySecret": ALI_SK})):
+        status, text = kube.request("POST", f"/api/v1/namespaces/{ns}/secrets",
+                                    {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                                     "metadata": {"name": name, "labels": {
+                                         "cloud.nodepool.dev/credentials": "true"}},
+                                     "stringData": data})
+        if status not in (201, 409):
+            die(f"creating secret {name}: HTTP {status} {text[:300]!r}")
+
+
 def wait_ready(kube, args, n, timeout, samples=None, t0=None, ctrl=None, every=1.0):
     """Polls the Table list until n NodePools are Ready; returns seconds since t0."""
     t0 = t0 or time.monotonic()
@@ -361,6 +385,9 @@ def wait_ready(kube, args, n, timeout, samples=None, t0=None, ctrl=None, every=1
         if now - last_log > 15:
             log(f"  {now - t0:6.1f}s: {ready}/{n} Ready, phases {counts}")
             last_log = now
+            stalled = kube.first_stalled(args.namespace)
+            if stalled:
+                die(f"a NodePool is Stalled, so the run cannot finish: {stalled}")
         time.sleep(max(0.0, every - (time.monotonic() - now)))
 
 
@@ -550,15 +577,7 @@ def cmd_run(args):
                              {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
     if status not in (201, 409):
         die(f"creating namespace {ns}: HTTP {status}")
-    for name, data in (("huawei-credentials", {"accessKey": HW_AK, "secretKey": HW_SK}),
-                       ("alibaba-credentials", {"accessKeyId": ALI_AK, "accessKeySecret": ALI_SK})):
-        status, text = kube.request("POST", f"/api/v1/namespaces/{ns}/secrets",
-                                    {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-                                     "metadata": {"name": name, "labels": {
-                                         "cloud.nodepool.dev/credentials": "true"}},
-                                     "stringData": data})
-        if status not in (201, 409):
-            die(f"creating secret {name}: HTTP {status} {text[:300]!r}")
+    create_credentials(kube, ns)
     # Validate one object of each cloud against the CRD before the storm (a dry run).
     for i in (0, args.clusters - 1):
         status, text = kube.request("POST", kube.nodepools_path(ns) + "?dryRun=All",

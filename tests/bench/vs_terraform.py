@@ -206,12 +206,7 @@ def run_controller(args, sim, kube, n):
                              {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
     if status not in (201, 409):
         b.die(f"creating namespace {ns}: HTTP {status}")
-    for name, data in (("huawei-credentials", {"accessKey": b.HW_AK, "secretKey": b.HW_SK}),
-                       ("alibaba-credentials", {"accessKeyId": b.ALI_AK,
-                                                "accessKeySecret": b.ALI_SK})):
-        kube.request("POST", f"/api/v1/namespaces/{ns}/secrets",
-                     {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name},
-                      "stringData": data})
+    b.create_credentials(kube, ns)
     per = split(args, n)
     ids = [i for i in range(n * 2) if ("huawei" if i % args.clusters < args.clusters - args.clusters // 2
                                          else "alibaba") in per][:n]

@@ -5,7 +5,7 @@
 # the same simulator limits; then what a change to one pool costs with each.
 #
 #   tests/bench/vs-terraform.sh --quick   # 10 pools, parallelism 10 (a few minutes once the providers are built)
-#   tests/bench/vs-terraform.sh           # full: 50 and 200 pools, parallelism 10 and 50 (about 1.5 h)
+#   tests/bench/vs-terraform.sh           # full: 50 and 200 pools, parallelism 10 and 50 (about 1 h)
 #
 # Inputs (environment; defaults quick / full):
 #   VS_TF_SIZES (10 / 50,200)            pools per run, split over both clouds like run.sh
